@@ -1,0 +1,52 @@
+"""What the benchmark ran on: CPU, cores, SIMD path, OpenMP, threads and library versions."""
+from __future__ import annotations
+
+import os
+import platform
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def numpy_blas() -> str:
+    import numpy as np
+
+    try:
+        info = np.show_config(mode="dicts")
+        blas = info["Build Dependencies"]["blas"]
+        return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
+    except Exception:  # older NumPy: no dict mode
+        return "unknown BLAS"
+
+
+def describe(threads: int) -> dict:
+    import numpy as np
+
+    import minigrad
+
+    info = {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "threads": threads,
+        "python": platform.python_version(),
+        "minigrad": minigrad.__version__,
+        "minigrad_backend": minigrad.backend.config(),
+        "numpy": f"{np.__version__} ({numpy_blas()})",
+        "thread_env": {v: os.environ.get(v) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                      "MKL_NUM_THREADS")},
+    }
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+    except ImportError:
+        info["torch"] = "not installed"
+    return info

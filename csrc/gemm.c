@@ -1,0 +1,30 @@
+/* gemm.c -- packed, blocked, threaded GEMM for float and double (driver in gemm_tmpl.h,
+ * micro-kernels in gemm_kernels.c). */
+#include "gemm_kernels.h"
+
+/* Flops a thread must get before a GEMM is split (a team wake-up costs a few microseconds). */
+#define MG_GEMM_MIN_WORK ((int64_t)1 << 20)
+/* Packing buffers up to this size live on the stack. */
+#define MG_GEMM_STACK_BYTES 32768
+
+#define T float
+#define SFX f32
+#define CFG mg_gemm_cfg_f32
+#define CFG_GET mg_gemm_config_f32
+#define API mg_sgemm
+#define API_BATCHED mg_sgemm_batched
+#include "gemm_tmpl.h"
+#undef T
+#undef SFX
+#undef CFG
+#undef CFG_GET
+#undef API
+#undef API_BATCHED
+
+#define T double
+#define SFX f64
+#define CFG mg_gemm_cfg_f64
+#define CFG_GET mg_gemm_config_f64
+#define API mg_dgemm
+#define API_BATCHED mg_dgemm_batched
+#include "gemm_tmpl.h"

@@ -1,0 +1,115 @@
+"""The kernel table seen from Python: ``from minigrad import backend``.
+
+Selection (at import): ``MINIGRAD_BACKEND=numpy`` uses the NumPy twins (``reference.py``);
+otherwise the compiled C module ``minigrad._C`` (``c.py``). If the compiled module is missing,
+the NumPy twins are used and a warning is issued once. ``MINIGRAD_SIMD=generic|avx2|avx512``
+forces a lower SIMD path, ``MINIGRAD_NUM_THREADS=n`` sets the initial thread count.
+
+All functions take and return NumPy arrays; float kernels accept float32 or float64 (one dtype
+for all operands; otherwise TypeError); bad shapes or parameters raise ValueError naming the
+shapes; a failing C kernel raises RuntimeError. Inputs may be any strided views.
+
+API (``...`` = any leading batch/channel dims)::
+
+    name: str                                   "C" or "NumPy"
+    matmul(a, b) -> c                           np.matmul semantics; a (..., M, K), b (..., K, N)
+                                                -> (..., M, N), batch dims broadcast; 1-D as
+                                                np.matmul; int/bool arrays go to np.matmul
+    gemm(a, b, c=None, alpha=1.0, beta=0.0, trans_a=False, trans_b=False) -> c
+                                                c = alpha*op(a) @ op(b) + beta*c (in place when
+                                                c is given; beta == 0 never reads c)
+    matmul_sum(a, b) -> (M, N)                  sum_i a[i] @ b[i]; a (B, M, K), b (B, K, N)
+    im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> cols
+                                                F.unfold: (N, C, H, W) -> (N, C*kh*kw, OH*OW)
+    col2im(cols, input_size, kernel_size, stride=1, padding=0, dilation=1) -> x
+                                                F.fold: (N, C*kh*kw, OH*OW) -> (N, C, H, W),
+                                                overlaps summed (adjoint of im2col)
+    max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False)
+        -> (out, indices)                       (..., H, W) -> (..., OH, OW) x2; indices int64,
+                                                flat ih*W + iw in the input plane
+    max_pool2d_backward(grad_output, indices, input_size) -> grad_input
+                                                scatter-add by index (..., OH, OW) -> (..., H, W);
+                                                also max_unpool2d and adaptive max backward
+    index_gather2d(x, indices) -> out           its adjoint: (..., H, W) -> (..., OH, OW)
+    avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None) -> out
+    avg_pool2d_backward(grad_output, input_size, kernel_size, stride=None, padding=0,
+                        ceil_mode=False, count_include_pad=True, divisor_override=None)
+    adaptive_avg_pool2d(x, output_size) -> out  window [floor(i*H/OH), ceil((i+1)*H/OH))
+    adaptive_avg_pool2d_backward(grad_output, input_size) -> grad_input
+    adaptive_max_pool2d(x, output_size) -> (out, indices)
+    set_num_threads(n), get_num_threads() -> int
+    config() -> dict                            backend, simd, simd_supported, openmp,
+                                                num_threads
+    show_config() -> None                       prints config()
+"""
+from __future__ import annotations
+
+import os
+import warnings
+
+__all__ = [
+    "name", "impl", "matmul", "gemm", "matmul_sum", "im2col", "col2im", "max_pool2d",
+    "max_pool2d_backward", "index_gather2d", "avg_pool2d", "avg_pool2d_backward",
+    "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "adaptive_max_pool2d",
+    "set_num_threads", "get_num_threads", "config", "show_config", "c_available",
+]
+
+
+def _select():
+    want = os.environ.get("MINIGRAD_BACKEND", "").strip().lower()
+    if want in ("numpy", "reference", "python"):
+        from . import reference as impl
+        return impl
+    if want not in ("", "c"):
+        warnings.warn(f"MINIGRAD_BACKEND={want!r} is unknown; expected 'c' or 'numpy'",
+                      RuntimeWarning, stacklevel=3)
+    try:
+        from . import c as impl
+    except ImportError as e:
+        warnings.warn(
+            f"minigrad: the compiled kernels (minigrad._C) could not be imported ({e}); "
+            "falling back to the NumPy backend. Reinstall with `pip install .` to build them.",
+            RuntimeWarning, stacklevel=3)
+        from . import reference as impl
+    return impl
+
+
+impl = _select()
+
+
+def c_available() -> bool:
+    """True when the compiled module can be imported (whichever backend is active)."""
+    try:
+        from minigrad import _C  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+name = impl.name
+matmul = impl.matmul
+gemm = impl.gemm
+matmul_sum = impl.matmul_sum
+im2col = impl.im2col
+col2im = impl.col2im
+max_pool2d = impl.max_pool2d
+max_pool2d_backward = impl.max_pool2d_backward
+index_gather2d = impl.index_gather2d
+avg_pool2d = impl.avg_pool2d
+avg_pool2d_backward = impl.avg_pool2d_backward
+adaptive_avg_pool2d = impl.adaptive_avg_pool2d
+adaptive_avg_pool2d_backward = impl.adaptive_avg_pool2d_backward
+adaptive_max_pool2d = impl.adaptive_max_pool2d
+set_num_threads = impl.set_num_threads
+get_num_threads = impl.get_num_threads
+config = impl.config
+
+
+def show_config() -> None:
+    """Prints the backend in use, the SIMD path chosen at run time, OpenMP and threads."""
+    cfg = config()
+    print(f"minigrad backend: {cfg['backend']}")
+    print(f"  SIMD path:      {cfg['simd']} (best supported: {cfg['simd_supported']})")
+    print(f"  OpenMP:         {'on' if cfg['openmp'] else 'off'}")
+    print(f"  threads:        {cfg['num_threads']}")

@@ -1,0 +1,177 @@
+"""Argument normalization and checks shared by both backends (C and NumPy twin).
+
+Both implementations run the same checks, so bad input raises the same exception with the
+same message whichever backend is active: ``TypeError`` for dtypes, ``ValueError`` for shapes
+and parameters.
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+IntPair = Union[int, Sequence[int]]
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def float_dtype(*arrays: np.ndarray) -> np.dtype:
+    """The common float dtype of `arrays`; TypeError unless all are float32 or all float64."""
+    dt = arrays[0].dtype
+    if dt not in FLOAT_DTYPES:
+        raise TypeError(f"expected a float32 or float64 array, got dtype {dt}")
+    for x in arrays[1:]:
+        if x.dtype != dt:
+            raise TypeError(
+                f"expected all arrays to have the same dtype, got {dt} and {x.dtype}"
+            )
+    return dt
+
+
+def as_array(x, name: str) -> np.ndarray:
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name}: expected a numpy.ndarray, got {type(x).__name__}")
+    return x
+
+
+def pair(v: IntPair, name: str) -> Tuple[int, int]:
+    """An int or a 1/2-sequence of ints as a 2-tuple (PyTorch's _pair)."""
+    if isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an int or a tuple of two ints, got {v!r}")
+    if isinstance(v, (int, np.integer)):
+        return int(v), int(v)
+    try:
+        items = tuple(v)
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a tuple of two ints, got {v!r}") from None
+    if len(items) == 1:
+        items = items * 2
+    if len(items) != 2 or not all(
+        isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)) for i in items
+    ):
+        raise TypeError(f"{name} must be an int or a tuple of two ints, got {v!r}")
+    return int(items[0]), int(items[1])
+
+
+def check_positive(v: Tuple[int, int], name: str) -> None:
+    if v[0] <= 0 or v[1] <= 0:
+        raise ValueError(f"{name} should be greater than zero, but got {name}={v}")
+
+
+def check_nonnegative(v: Tuple[int, int], name: str) -> None:
+    if v[0] < 0 or v[1] < 0:
+        raise ValueError(f"{name} should be non-negative, but got {name}={v}")
+
+
+def planes_of(x: np.ndarray, name: str = "input") -> Tuple[int, int, int]:
+    """(number of (H, W) planes, H, W) of an array with ndim >= 2."""
+    if x.ndim < 2:
+        raise ValueError(f"{name}: expected an array with at least 2 dimensions, got shape "
+                         f"{tuple(x.shape)}")
+    h, w = x.shape[-2], x.shape[-1]
+    return int(math.prod(x.shape[:-2])), int(h), int(w)
+
+
+# ---- convolution geometry ------------------------------------------------------------------
+
+def conv_params(kernel_size: IntPair, stride: IntPair, padding: IntPair, dilation: IntPair):
+    k = pair(kernel_size, "kernel_size")
+    s = pair(stride, "stride")
+    p = pair(padding, "padding")
+    d = pair(dilation, "dilation")
+    check_positive(k, "kernel_size")
+    check_positive(s, "stride")
+    check_nonnegative(p, "padding")
+    check_positive(d, "dilation")
+    return k, s, p, d
+
+
+def conv_out_size(size: int, k: int, s: int, p: int, d: int) -> int:
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def conv_out_hw(hw: Tuple[int, int], k, s, p, d, shape_for_msg) -> Tuple[int, int]:
+    oh = conv_out_size(hw[0], k[0], s[0], p[0], d[0])
+    ow = conv_out_size(hw[1], k[1], s[1], p[1], d[1])
+    if oh < 1 or ow < 1:
+        raise ValueError(
+            f"kernel size {k} (dilation {d}) is larger than the padded input "
+            f"({hw[0] + 2 * p[0]}, {hw[1] + 2 * p[1]}) of input shape {tuple(shape_for_msg)}"
+        )
+    return oh, ow
+
+
+# ---- pooling geometry ----------------------------------------------------------------------
+
+def pool_out_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """PyTorch's pooling_output_shape: with ceil_mode the last window must start inside the
+    input or the left padding."""
+    num = size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)
+    out = num // s + 1  # floor division == PyTorch's div_rtn
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def pool_params(kernel_size, stride, padding, dilation, ceil_mode, hw, shape_for_msg):
+    """Normalizes pooling arguments and returns (k, s, p, d, (oh, ow))."""
+    k = pair(kernel_size, "kernel_size")
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else pair(
+        stride, "stride")
+    p = pair(padding, "padding")
+    d = pair(dilation, "dilation")
+    check_positive(k, "kernel_size")
+    check_positive(s, "stride")
+    check_nonnegative(p, "padding")
+    check_positive(d, "dilation")
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(
+            f"pad should be at most half of effective kernel size, but got pad={p}, "
+            f"kernel_size={k} and dilation={d}"
+        )
+    oh = pool_out_size(hw[0], k[0], s[0], p[0], d[0], ceil_mode)
+    ow = pool_out_size(hw[1], k[1], s[1], p[1], d[1], ceil_mode)
+    if oh < 1 or ow < 1:
+        raise ValueError(
+            f"Given input size: {tuple(shape_for_msg)}. Calculated output size: "
+            f"({oh}, {ow}). Output size is too small"
+        )
+    return k, s, p, d, (oh, ow)
+
+
+def adaptive_output_size(output_size, hw: Tuple[int, int]) -> Tuple[int, int]:
+    """int, or a pair whose None entries keep the input size."""
+    if isinstance(output_size, (int, np.integer)) and not isinstance(output_size, bool):
+        o = (int(output_size), int(output_size))
+    else:
+        items = tuple(output_size)
+        if len(items) == 1:
+            items = items * 2
+        if len(items) != 2:
+            raise TypeError(f"output_size must be an int or a pair, got {output_size!r}")
+        o = tuple(hw[i] if items[i] is None else int(items[i]) for i in range(2))
+    if o[0] < 0 or o[1] < 0:
+        raise ValueError(f"output_size must be non-negative, got {o}")
+    return o  # type: ignore[return-value]
+
+
+def divisor_of(divisor_override: Optional[int]) -> int:
+    if divisor_override is None:
+        return 0
+    if int(divisor_override) <= 0:
+        raise ValueError(f"divisor must be not zero, got divisor_override={divisor_override}")
+    return int(divisor_override)
+
+
+def adaptive_bounds(o: int, size: int, out: int) -> Tuple[int, int]:
+    """Window [start, end) of output o: floor(o*size/out), ceil((o+1)*size/out)."""
+    return (o * size) // out, -((-(o + 1) * size) // out)
+
+
+def matmul_shapes_ok(a: np.ndarray, b: np.ndarray) -> None:
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(
+            f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
+            f"({a.shape[-2]}x{a.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})"
+        )
