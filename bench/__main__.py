@@ -155,7 +155,7 @@ def main(argv=None) -> int:
         os.close(fd)
         try:
             cmd = [sys.executable, "-m", "bench", "--worker", path] + _forwarded(args)
-            proc = subprocess.run(cmd, env=env)
+            proc = subprocess.run(cmd, env=env, check=False)  # a failed check still reports
             try:
                 with open(path) as f:
                     run = json.load(f)

@@ -23,7 +23,7 @@ def numpy_blas() -> str:
         info = np.show_config(mode="dicts")
         blas = info["Build Dependencies"]["blas"]
         return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
-    except Exception:  # older NumPy: no dict mode
+    except (TypeError, KeyError, AttributeError):  # older NumPy: no dict mode
         return "unknown BLAS"
 
 

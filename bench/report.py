@@ -8,10 +8,9 @@ A run is the dict a worker writes: ``{"machine": ..., "quick": bool, "seconds": 
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 
-def fmt_time(seconds: Optional[float]) -> str:
+def fmt_time(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     if seconds < 1e-3:
@@ -27,7 +26,7 @@ def fmt_ratio(r: float) -> str:
     return f"{r:.1f}" if r >= 10 else f"{r:.2f}"
 
 
-def ratio_text(ours: Optional[float], other: Optional[float], times: str = "x") -> str:
+def ratio_text(ours: float | None, other: float | None, times: str = "x") -> str:
     """'3.10x faster' when minigrad (ours) takes less time than other, else '2.00x slower'."""
     if not other or not ours:
         return "-"
@@ -148,13 +147,13 @@ def markdown(runs: list, command: str) -> str:
     """The whole report as Markdown: method, then per thread count the machine and tables,
     then the speed goals."""
     lines = ["# Benchmarks", "",
-             f"Produced by `{command}`; regenerate with the same command from the repository "
+             (f"Produced by `{command}`; regenerate with the same command from the repository "
              "root (add `--quick` for a fast smoke run). Method: warm-up, then timed blocks "
              "until at least 5 blocks and the minimum time, as `torch.utils.benchmark` does; "
              "times are medians per call, ± the interquartile range of the blocks. Every "
              "library gets the same thread count, data and dtype (float32 unless the case "
              "says float64). \"agrees\" is the check that minigrad's result equals the NumPy "
-             "baseline's (the textbook implementations in `bench/textbook/`).", ""]
+             "baseline's (the textbook implementations in `bench/textbook/`)."), ""]
     for run in runs:
         results = run["results"]
         with_torch = _has_torch(results)

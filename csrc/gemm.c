@@ -3,13 +3,14 @@
 #include "gemm_kernels.h"
 
 /* Flops a thread must get before a GEMM is split (a team wake-up costs a few microseconds). */
-#define MG_GEMM_MIN_WORK ((int64_t)1 << 20)
+#define MG_GEMM_MIN_WORK ((int64_t)1 << 22)
 /* Packing buffers up to this size live on the stack. */
 #define MG_GEMM_STACK_BYTES 32768
 
 #define T float
 #define SFX f32
 #define CFG mg_gemm_cfg_f32
+#define PACK_T mg_pack_f32
 #define CFG_GET mg_gemm_config_f32
 #define API mg_sgemm
 #define API_BATCHED mg_sgemm_batched
@@ -17,6 +18,7 @@
 #undef T
 #undef SFX
 #undef CFG
+#undef PACK_T
 #undef CFG_GET
 #undef API
 #undef API_BATCHED
@@ -24,6 +26,7 @@
 #define T double
 #define SFX f64
 #define CFG mg_gemm_cfg_f64
+#define PACK_T mg_pack_f64
 #define CFG_GET mg_gemm_config_f64
 #define API mg_dgemm
 #define API_BATCHED mg_dgemm_batched

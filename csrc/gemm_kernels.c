@@ -88,7 +88,12 @@ MG_GENERIC_UKR(ukr_f64_generic, double, GEN_MR, GEN_NR_F64)
         VT c00 = ZERO(), c01 = ZERO(), c10 = ZERO(), c11 = ZERO(), c20 = ZERO(), c21 = ZERO();    \
         VT c30 = ZERO(), c31 = ZERO(), c40 = ZERO(), c41 = ZERO(), c50 = ZERO(), c51 = ZERO();    \
         VT b0, b1, av, va, vb;                                                                    \
-        int64_t p = 0;                                                                            \
+        int64_t p = 0, r;                                                                         \
+        /* the C tile is needed after the k loop: start fetching it now */                        \
+        for (r = 0; r < 6; r++) {                                                                 \
+            _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);                               \
+            _mm_prefetch((const char *)(c + r * ldc + 2 * (W) - 1), _MM_HINT_T0);                 \
+        }                                                                                         \
         for (; p + 4 <= k; p += 4) {                                                              \
             AVX2_STEP(VT, LOAD, BCAST, FMA, W, 0, 0)                                              \
             AVX2_STEP(VT, LOAD, BCAST, FMA, W, 6, 2 * (W))                                        \
@@ -119,6 +124,72 @@ MG_SIMD_UKR_6x2W(ukr_f64_avx2, MG_TARGET_AVX2, double, __m256d, 4, _mm256_setzer
                  _mm256_load_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_broadcast_sd,
                  _mm256_fmadd_pd, _mm256_mul_pd, _mm256_set1_pd)
 
+/* ---- AVX2 transposing packers (f32): 8x8 in-register transposes ------------------------ */
+MG_TARGET_AVX2 static inline void mg_tr8x8_ps(__m256 *r)
+{
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/* A sliver, 6 rows of a row-major A: dst[p*6 + i] = src[i*ld + p]. */
+MG_TARGET_AVX2 static void pack_a_t_f32_avx2(int64_t kc, const float *src, int64_t ld,
+                                             float *dst)
+{
+    const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+    int64_t p = 0;
+    int i, q;
+    for (; p + 8 <= kc; p += 8) {
+        __m256 r[8];
+        for (i = 0; i < 6; i++) r[i] = _mm256_loadu_ps(src + i * ld + p);
+        r[6] = r[7] = _mm256_setzero_ps();
+        mg_tr8x8_ps(r);
+        for (q = 0; q < 8; q++) _mm256_maskstore_ps(dst + (p + q) * 6, six, r[q]);
+    }
+    for (; p < kc; p++)
+        for (i = 0; i < 6; i++) dst[p * 6 + i] = src[i * ld + p];
+}
+
+/* B sliver, 16 columns of a transposed B: dst[p*16 + j] = src[j*ld + p]. */
+MG_TARGET_AVX2 static void pack_b_t_f32_avx2(int64_t kc, const float *src, int64_t ld,
+                                             float *dst)
+{
+    int64_t p = 0;
+    int j, q;
+    for (; p + 8 <= kc; p += 8) {
+        __m256 lo[8], hi[8];
+        for (j = 0; j < 8; j++) {
+            lo[j] = _mm256_loadu_ps(src + j * ld + p);
+            hi[j] = _mm256_loadu_ps(src + (j + 8) * ld + p);
+        }
+        mg_tr8x8_ps(lo);
+        mg_tr8x8_ps(hi);
+        for (q = 0; q < 8; q++) {
+            _mm256_storeu_ps(dst + (p + q) * 16, lo[q]);
+            _mm256_storeu_ps(dst + (p + q) * 16 + 8, hi[q]);
+        }
+    }
+    for (; p < kc; p++)
+        for (j = 0; j < 16; j++) dst[p * 16 + j] = src[j * ld + p];
+}
+
 /* ---- AVX-512: the same 6-row structure with 512-bit vectors: 6 x 32 (f32), 6 x 16 (f64) ---- */
 MG_TARGET_AVX512 static inline __m512 mg_bcast512_ps(const float *p) { return _mm512_set1_ps(*p); }
 MG_TARGET_AVX512 static inline __m512d mg_bcast512_pd(const double *p) { return _mm512_set1_pd(*p); }
@@ -137,11 +208,15 @@ void mg_gemm_config_f32(int simd_level, mg_gemm_cfg_f32 *cfg)
     if (simd_level >= MG_SIMD_AVX512) {
         cfg->mr = 6; cfg->nr = 32; cfg->mc = 144; cfg->kc = 256; cfg->nc = 4096;
         cfg->ukr = ukr_f32_avx512;
+        cfg->pack_a_t = pack_a_t_f32_avx2; /* AVX-512 CPUs have AVX2; B slivers are 32 wide */
+        cfg->pack_b_t = NULL;
         return;
     }
     if (simd_level >= MG_SIMD_AVX2) {
         cfg->mr = 6; cfg->nr = 16; cfg->mc = MG_S_MC; cfg->kc = MG_S_KC; cfg->nc = 4080;
         cfg->ukr = ukr_f32_avx2;
+        cfg->pack_a_t = pack_a_t_f32_avx2;
+        cfg->pack_b_t = pack_b_t_f32_avx2;
         return;
     }
 #else
@@ -149,6 +224,7 @@ void mg_gemm_config_f32(int simd_level, mg_gemm_cfg_f32 *cfg)
 #endif
     cfg->mr = GEN_MR; cfg->nr = GEN_NR_F32; cfg->mc = 128; cfg->kc = 256; cfg->nc = 4096;
     cfg->ukr = ukr_f32_generic;
+    cfg->pack_a_t = cfg->pack_b_t = NULL;
 }
 
 void mg_gemm_config_f64(int simd_level, mg_gemm_cfg_f64 *cfg)
@@ -157,11 +233,13 @@ void mg_gemm_config_f64(int simd_level, mg_gemm_cfg_f64 *cfg)
     if (simd_level >= MG_SIMD_AVX512) {
         cfg->mr = 6; cfg->nr = 16; cfg->mc = 72; cfg->kc = 256; cfg->nc = 4080;
         cfg->ukr = ukr_f64_avx512;
+        cfg->pack_a_t = cfg->pack_b_t = NULL;
         return;
     }
     if (simd_level >= MG_SIMD_AVX2) {
         cfg->mr = 6; cfg->nr = 8; cfg->mc = MG_D_MC; cfg->kc = MG_D_KC; cfg->nc = 4080;
         cfg->ukr = ukr_f64_avx2;
+        cfg->pack_a_t = cfg->pack_b_t = NULL;
         return;
     }
 #else
@@ -169,4 +247,5 @@ void mg_gemm_config_f64(int simd_level, mg_gemm_cfg_f64 *cfg)
 #endif
     cfg->mr = GEN_MR; cfg->nr = GEN_NR_F64; cfg->mc = 64; cfg->kc = 256; cfg->nc = 4096;
     cfg->ukr = ukr_f64_generic;
+    cfg->pack_a_t = cfg->pack_b_t = NULL;
 }

@@ -18,7 +18,7 @@
 /* Copy an mc x kc block of A (element (i, p) at a[i*rsa + p*csa]) into MR-tall slivers:
  * sliver s holds rows [s*MR, s*MR+MR) as kc consecutive columns of MR values; rows past mc are 0. */
 static inline void FN(pack_a_impl)(int64_t mc, int64_t kc, const T *MG_RESTRICT a, int64_t rsa,
-                                    int64_t csa, T *MG_RESTRICT dst, const int MR)
+                                    int64_t csa, T *MG_RESTRICT dst, const int MR, PACK_T simd)
 {
     int64_t i0, p;
     int i;
@@ -26,7 +26,9 @@ static inline void FN(pack_a_impl)(int64_t mc, int64_t kc, const T *MG_RESTRICT 
         int64_t mr = mc - i0 < MR ? mc - i0 : MR;
         T *d = dst + i0 * kc;
         const T *src = a + i0 * rsa;
-        if (mr == MR && csa == 1) {
+        if (mr == MR && csa == 1 && simd) {
+            simd(kc, src, rsa, d);
+        } else if (mr == MR && csa == 1) {
             for (i = 0; i < MR; i++) {
                 const T *s = src + i * rsa;
                 for (p = 0; p < kc; p++) d[p * MR + i] = s[p];
@@ -45,7 +47,7 @@ static inline void FN(pack_a_impl)(int64_t mc, int64_t kc, const T *MG_RESTRICT 
 
 /* Copy a kc x nc block of B (element (p, j) at b[p*rsb + j*csb]) into NR-wide slivers. */
 static inline void FN(pack_b_impl)(int64_t kc, int64_t nc, const T *MG_RESTRICT b, int64_t rsb,
-                                    int64_t csb, T *MG_RESTRICT dst, const int NR)
+                                    int64_t csb, T *MG_RESTRICT dst, const int NR, PACK_T simd)
 {
     int64_t j0, p;
     int j;
@@ -58,6 +60,8 @@ static inline void FN(pack_b_impl)(int64_t kc, int64_t nc, const T *MG_RESTRICT 
                 const T *s = src + p * rsb;
                 for (j = 0; j < NR; j++) d[p * NR + j] = s[j];
             }
+        } else if (nr == NR && rsb == 1 && simd) {
+            simd(kc, src, csb, d);
         } else if (nr == NR && rsb == 1) {
             for (j = 0; j < NR; j++) {
                 const T *s = src + j * csb;
@@ -72,24 +76,53 @@ static inline void FN(pack_b_impl)(int64_t kc, int64_t nc, const T *MG_RESTRICT 
 
 /* Dispatch on the tile sizes in use so the loops above are compiled with constant bounds. */
 static void FN(pack_a)(int64_t mc, int64_t kc, const T *a, int64_t rsa, int64_t csa, T *dst,
-                       int MR)
+                       const CFG *cf)
 {
-    switch (MR) {
-    case 4: FN(pack_a_impl)(mc, kc, a, rsa, csa, dst, 4); break;
-    case 6: FN(pack_a_impl)(mc, kc, a, rsa, csa, dst, 6); break;
-    default: FN(pack_a_impl)(mc, kc, a, rsa, csa, dst, MR); break;
+    switch (cf->mr) {
+    case 4: FN(pack_a_impl)(mc, kc, a, rsa, csa, dst, 4, cf->pack_a_t); break;
+    case 6: FN(pack_a_impl)(mc, kc, a, rsa, csa, dst, 6, cf->pack_a_t); break;
+    default: FN(pack_a_impl)(mc, kc, a, rsa, csa, dst, cf->mr, cf->pack_a_t); break;
     }
 }
 
 static void FN(pack_b)(int64_t kc, int64_t nc, const T *b, int64_t rsb, int64_t csb, T *dst,
-                       int NR)
+                       const CFG *cf)
 {
-    switch (NR) {
-    case 4: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 4); break;
-    case 8: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 8); break;
-    case 16: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 16); break;
-    case 32: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 32); break;
-    default: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, NR); break;
+    switch (cf->nr) {
+    case 4: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 4, cf->pack_b_t); break;
+    case 8: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 8, cf->pack_b_t); break;
+    case 16: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 16, cf->pack_b_t); break;
+    case 32: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 32, cf->pack_b_t); break;
+    default: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, cf->nr, cf->pack_b_t); break;
+    }
+}
+
+/* C[0:mc, 0:nr] (nr <= NR) += the packed A block (mc rows, MR-slivers) times one packed B
+ * sliver: the micro-kernel on full tiles, through a scratch tile on the ragged edge. */
+static inline void FN(sliver_times_block)(const CFG *cf, int64_t mc, int64_t nr, int64_t kc,
+                                          const T *abuf, const T *bp, T *c, int64_t ldc,
+                                          T alpha, T bt, T *tile)
+{
+    const int MR = cf->mr, NR = cf->nr;
+    int64_t ir;
+    for (ir = 0; ir < mc; ir += MR) {
+        int64_t mr = mc - ir < MR ? mc - ir : MR;
+        const T *ap = abuf + ir * kc;
+        T *cp = c + ir * ldc;
+        if (mr == MR && nr == NR) {
+            cf->ukr(kc, ap, bp, cp, ldc, alpha, bt);
+        } else {
+            int64_t i, j;
+            cf->ukr(kc, ap, bp, tile, NR, (T)1, (T)0);
+            for (i = 0; i < mr; i++) {
+                T *ci = cp + i * ldc;
+                const T *ti = tile + i * NR;
+                if (bt == 0)
+                    for (j = 0; j < nr; j++) ci[j] = alpha * ti[j];
+                else
+                    for (j = 0; j < nr; j++) ci[j] = alpha * ti[j] + bt * ci[j];
+            }
+        }
     }
 }
 
@@ -98,40 +131,38 @@ static void FN(gemm_block)(const CFG *cf, int64_t m, int64_t n, int64_t k, T alp
                            int64_t rsa, int64_t csa, const T *b, int64_t rsb, int64_t csb, T beta,
                            T *c, int64_t ldc, T *abuf, T *bbuf)
 {
-    const int MR = cf->mr, NR = cf->nr;
-    int64_t jc, pc, ic, jr, ir;
+    const int NR = cf->nr;
+    int64_t jc, pc, ic, jr;
+    /* k is cut into equal slabs of at most cf->kc (a thin last slab would cost a full pass over
+     * C for little work); the cut depends on k only, so results stay reproducible */
+    int64_t nk = (k + cf->kc - 1) / cf->kc, kslab = (k + nk - 1) / nk;
     T tile[6 * 32]; /* edge tiles: the micro-kernel writes here, then the valid part is copied */
     for (jc = 0; jc < n; jc += cf->nc) {
         int64_t nc = n - jc < cf->nc ? n - jc : cf->nc;
-        for (pc = 0; pc < k; pc += cf->kc) {
-            int64_t kc = k - pc < cf->kc ? k - pc : cf->kc;
+        for (pc = 0; pc < k; pc += kslab) {
+            int64_t kc = k - pc < kslab ? k - pc : kslab;
             T bt = pc == 0 ? beta : (T)1;
-            FN(pack_b)(kc, nc, b + pc * rsb + jc * csb, rsb, csb, bbuf, NR);
-            for (ic = 0; ic < m; ic += cf->mc) {
-                int64_t mc = m - ic < cf->mc ? m - ic : cf->mc;
-                FN(pack_a)(mc, kc, a + ic * rsa + pc * csa, rsa, csa, abuf, MR);
+            if (m <= cf->mc) {
+                /* One A block: a packed B panel would be used by this block only, so each B
+                 * sliver is packed right before use and stays in L1 (no panel round trip
+                 * through L3). Same arithmetic as the panel path. */
+                FN(pack_a)(m, kc, a + pc * csa, rsa, csa, abuf, cf);
                 for (jr = 0; jr < nc; jr += NR) {
                     int64_t nr = nc - jr < NR ? nc - jr : NR;
-                    const T *bp = bbuf + jr * kc;
-                    for (ir = 0; ir < mc; ir += MR) {
-                        int64_t mr = mc - ir < MR ? mc - ir : MR;
-                        const T *ap = abuf + ir * kc;
-                        T *cp = c + (ic + ir) * ldc + jc + jr;
-                        if (mr == MR && nr == NR) {
-                            cf->ukr(kc, ap, bp, cp, ldc, alpha, bt);
-                        } else {
-                            int64_t i, j;
-                            cf->ukr(kc, ap, bp, tile, NR, (T)1, (T)0);
-                            for (i = 0; i < mr; i++) {
-                                T *ci = cp + i * ldc;
-                                const T *ti = tile + i * NR;
-                                if (bt == 0)
-                                    for (j = 0; j < nr; j++) ci[j] = alpha * ti[j];
-                                else
-                                    for (j = 0; j < nr; j++) ci[j] = alpha * ti[j] + bt * ci[j];
-                            }
-                        }
-                    }
+                    FN(pack_b)(kc, nr, b + pc * rsb + (jc + jr) * csb, rsb, csb, bbuf, cf);
+                    FN(sliver_times_block)(cf, m, nr, kc, abuf, bbuf, c + jc + jr, ldc, alpha,
+                                           bt, tile);
+                }
+                continue;
+            }
+            FN(pack_b)(kc, nc, b + pc * rsb + jc * csb, rsb, csb, bbuf, cf);
+            for (ic = 0; ic < m; ic += cf->mc) {
+                int64_t mc = m - ic < cf->mc ? m - ic : cf->mc;
+                FN(pack_a)(mc, kc, a + ic * rsa + pc * csa, rsa, csa, abuf, cf);
+                for (jr = 0; jr < nc; jr += NR) {
+                    int64_t nr = nc - jr < NR ? nc - jr : NR;
+                    FN(sliver_times_block)(cf, mc, nr, kc, abuf, bbuf + jr * kc,
+                                           c + ic * ldc + jc + jr, ldc, alpha, bt, tile);
                 }
             }
         }

@@ -33,7 +33,7 @@ int API_IM2COL(const T *x, T *cols, int64_t n, int64_t c, int64_t h, int64_t w, 
     /* element (sample s, row r, position l) of cols lives at s*sn + r*sr + l */
     sn = batch_last ? L : c * kh * kw * L;
     sr = batch_last ? n * L : L;
-    nt = mg_threads_for(planes * kh * kw * L, 32768);
+    nt = mg_threads_for(planes * kh * kw * L, MG_MIN_ITEMS_PER_THREAD);
     MG_PARALLEL_FOR(q, planes, {
         const T *xp = x + q * h * w;
         T *cp = cols + (q / c) * sn + (q % c) * kh * kw * sr;
@@ -81,7 +81,7 @@ int API_COL2IM(const T *cols, T *x, int64_t n, int64_t c, int64_t h, int64_t w, 
     /* element (sample s, row r, position l) of cols lives at s*sn + r*sr + l */
     sn = batch_last ? L : c * kh * kw * L;
     sr = batch_last ? n * L : L;
-    nt = mg_threads_for(planes * kh * kw * L, 32768);
+    nt = mg_threads_for(planes * kh * kw * L, MG_MIN_ITEMS_PER_THREAD);
     MG_PARALLEL_FOR(q, planes, {
         T *xp = x + q * h * w;
         const T *cp = cols + (q / c) * sn + (q % c) * kh * kw * sr;

@@ -55,6 +55,10 @@
     } while (0)
 #endif
 
+/* Memory-bound kernels split work only when each thread gets at least this many elements
+ * (~0.1 ms): waking a thread team costs microseconds, and much more on a busy machine. */
+#define MG_MIN_ITEMS_PER_THREAD ((int64_t)1 << 18)
+
 /* Thread count and SIMD level: the only global mutable state (see config.c). */
 int mg_threads_for(int64_t work_items, int64_t min_items_per_thread);
 int mg_simd_level(void);

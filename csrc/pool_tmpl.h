@@ -51,7 +51,7 @@ int FN(mg_max_pool2d)(const T *x, T *y, int64_t *idx, int64_t nc, int64_t h, int
     int64_t p;
     int nt, err = mg_pool_geometry_ok(nc, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw);
     if (err) return err;
-    nt = mg_threads_for(nc * oh * ow * kh * kw, 65536);
+    nt = mg_threads_for(nc * oh * ow * kh * kw, MG_MIN_ITEMS_PER_THREAD);
     MG_PARALLEL_FOR(p, nc, {
         const T *xp = x + p * h * w;
         T *yp = y + p * oh * ow;
@@ -117,7 +117,7 @@ int FN(mg_scatter_add)(const T *gy, const int64_t *idx, T *gx, int64_t nc, int64
     int nt, err = MG_OK;
     if (nc < 0 || out_size < 0 || in_size < 0) return MG_EINVAL;
     if (!mg_mul_ok(nc, out_size, &t) || !mg_mul_ok(nc, in_size, &t)) return MG_EOVERFLOW;
-    nt = mg_threads_for(nc * (out_size + in_size), 65536);
+    nt = mg_threads_for(nc * (out_size + in_size), MG_MIN_ITEMS_PER_THREAD);
     MG_PARALLEL_FOR(p, nc, {
         const T *g = gy + p * out_size;
         const int64_t *ip = idx + p * out_size;
@@ -143,7 +143,7 @@ int FN(mg_gather)(const T *x, const int64_t *idx, T *y, int64_t nc, int64_t out_
     int nt, err = MG_OK;
     if (nc < 0 || out_size < 0 || in_size < 0) return MG_EINVAL;
     if (!mg_mul_ok(nc, out_size, &t) || !mg_mul_ok(nc, in_size, &t)) return MG_EOVERFLOW;
-    nt = mg_threads_for(nc * out_size, 65536);
+    nt = mg_threads_for(nc * out_size, MG_MIN_ITEMS_PER_THREAD);
     MG_PARALLEL_FOR(p, nc, {
         const T *s = x + p * in_size;
         const int64_t *ip = idx + p * out_size;
@@ -194,7 +194,7 @@ int FN(mg_avg_pool2d)(const T *x, T *y, int64_t nc, int64_t h, int64_t w, int64_
     int64_t p;
     int nt, err = mg_pool_geometry_ok(nc, h, w, oh, ow, kh, kw, sh, sw, ph, pw, 1, 1);
     if (err) return err;
-    nt = mg_threads_for(nc * oh * ow * kh * kw, 65536);
+    nt = mg_threads_for(nc * oh * ow * kh * kw, MG_MIN_ITEMS_PER_THREAD);
     MG_PARALLEL_FOR(p, nc, {
         const T *xp = x + p * h * w;
         T *yp = y + p * oh * ow;
@@ -225,7 +225,7 @@ int FN(mg_avg_pool2d_backward)(const T *gy, T *gx, int64_t nc, int64_t h, int64_
     int64_t p;
     int nt, err = mg_pool_geometry_ok(nc, h, w, oh, ow, kh, kw, sh, sw, ph, pw, 1, 1);
     if (err) return err;
-    nt = mg_threads_for(nc * oh * ow * kh * kw, 65536);
+    nt = mg_threads_for(nc * oh * ow * kh * kw, MG_MIN_ITEMS_PER_THREAD);
     MG_PARALLEL_FOR(p, nc, {
         const T *gp = gy + p * oh * ow;
         T *xp = gx + p * h * w;
@@ -253,7 +253,7 @@ int FN(mg_adaptive_avg_pool2d)(const T *x, T *y, int64_t nc, int64_t h, int64_t 
     int64_t p;
     int nt, err = mg_adaptive_geometry_ok(nc, h, w, oh, ow);
     if (err) return err;
-    nt = mg_threads_for(nc * h * w, 65536);
+    nt = mg_threads_for(nc * h * w, MG_MIN_ITEMS_PER_THREAD);
     MG_PARALLEL_FOR(p, nc, {
         const T *xp = x + p * h * w;
         T *yp = y + p * oh * ow;
@@ -278,7 +278,7 @@ int FN(mg_adaptive_avg_pool2d_backward)(const T *gy, T *gx, int64_t nc, int64_t 
     int64_t p;
     int nt, err = mg_adaptive_geometry_ok(nc, h, w, oh, ow);
     if (err) return err;
-    nt = mg_threads_for(nc * h * w, 65536);
+    nt = mg_threads_for(nc * h * w, MG_MIN_ITEMS_PER_THREAD);
     MG_PARALLEL_FOR(p, nc, {
         const T *gp = gy + p * oh * ow;
         T *xp = gx + p * h * w;
@@ -303,7 +303,7 @@ int FN(mg_adaptive_max_pool2d)(const T *x, T *y, int64_t *idx, int64_t nc, int64
     int64_t p;
     int nt, err = mg_adaptive_geometry_ok(nc, h, w, oh, ow);
     if (err) return err;
-    nt = mg_threads_for(nc * h * w, 65536);
+    nt = mg_threads_for(nc * h * w, MG_MIN_ITEMS_PER_THREAD);
     MG_PARALLEL_FOR(p, nc, {
         const T *xp = x + p * h * w;
         T *yp = y + p * oh * ow;

@@ -65,9 +65,9 @@ def _array_from_data(data: Any, dtype=None) -> np.ndarray:
         array = np.array(data)
         _dtype.from_numpy(array.dtype)  # TypeError for unsupported NumPy dtypes
     elif isinstance(data, (bool, int, float)):
-        array = np.array(data, dtype=_scalar_dtype(type(data)))
+        array = np.array(data, dtype=_scalar_dtype(type(data)) if dtype is None else None)
     elif isinstance(data, (list, tuple, range)):
-        array = _array_from_sequence(data)
+        array = _array_from_sequence(data, infer=dtype is None)
     elif isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     else:
@@ -89,8 +89,12 @@ def _scalar_dtype(py_type: type) -> np.dtype:
     return np.dtype(np.bool_) if py_type is bool else np.dtype(np.int64)
 
 
-def _array_from_sequence(data) -> np.ndarray:
-    """Nested lists/tuples of numbers (and NumPy scalars, arrays, one-element tensors)."""
+def _array_from_sequence(data, infer: bool = True) -> np.ndarray:
+    """Nested lists/tuples of numbers (and NumPy scalars, arrays, one-element tensors).
+
+    With ``infer=False`` (a dtype was given) the values keep NumPy's widest type for the caller
+    to cast, so ``tensor([0.1], dtype=float64)`` is not rounded through float32.
+    """
     py_types, other_dtypes, has_tensors = _leaf_types(data)
     if has_tensors:
         data = _tensors_to_scalars(data)
@@ -103,10 +107,13 @@ def _array_from_sequence(data) -> np.ndarray:
         _raise_ragged(data)
         bad = next((t for t in py_types if t not in (bool, int, float)), type(None))
         raise RuntimeError(f"Could not infer dtype of {bad.__name__}")
+    if not infer:
+        return array
     candidates = [_scalar_dtype(t) for t in py_types] + list(other_dtypes)
     if not candidates:  # an empty list
         return array.astype(_dtype.get_default_dtype().numpy)
-    return array.astype(_promote_dtypes(candidates), copy=False)
+    with np.errstate(over="ignore"):  # 1e40 becomes inf in float32, silently as in PyTorch
+        return array.astype(_promote_dtypes(candidates), copy=False)
 
 
 def _leaf_types(data) -> tuple[set, set, bool]:

@@ -14,7 +14,6 @@ import pytest
 from bench import report, textbook
 from bench.cases import Impl, Skip, Target, load_all
 from bench.timer import measure
-
 from tests.helpers import assert_close
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,7 +31,7 @@ def test_quick_run_checks_every_case(tmp_path):
     md = tmp_path / "quick.md"
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--json", str(out), "--markdown", str(md)],
-        cwd=REPO, capture_output=True, text=True, timeout=300)
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     (run,) = json.loads(out.read_text())
     entries = {(r["group"], r["name"]): r for r in run["results"]}
@@ -199,6 +198,16 @@ def test_textbook_backprop_matches_numerical_gradient(make):
     assert set(grads) == set(net.params)
     for key in grads:
         assert_close(grads[key], numerical[key], rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize("layer", [textbook.Relu(), textbook.Sigmoid()])
+def test_textbook_activation_backward_matches_numerical_gradient(layer):
+    x = np.random.default_rng(2).standard_normal((3, 4))
+    g = np.random.default_rng(3).standard_normal((3, 4))
+    layer.forward(x)
+    dx = layer.backward(g)
+    numerical = textbook.numerical_gradient(lambda: float(np.sum(layer.forward(x) * g)), x, 1e-6)
+    assert_close(dx, numerical, rtol=1e-5, atol=1e-8)
 
 
 def test_textbook_layers_keep_float32():

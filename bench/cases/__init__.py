@@ -5,7 +5,7 @@ minigrad's result agrees with the NumPy baseline. Every run executes the checks;
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Union
+from typing import Callable
 
 import numpy as np
 
@@ -26,11 +26,11 @@ class Impl:
 
     minigrad: Callable[[], object]
     numpy: Callable[[], object]
-    torch: Optional[Callable[[], object]] = None
-    check: Optional[Callable[[], None]] = None  # raises AssertionError when results disagree
-    scale: Dict[str, float] = field(default_factory=dict)
-    extra: Dict[str, Callable[[], object]] = field(default_factory=dict)
-    note: Union[str, Callable[[dict], str], None] = None
+    torch: Callable[[], object] | None = None
+    check: Callable[[], None] | None = None  # raises AssertionError when results disagree
+    scale: dict[str, float] = field(default_factory=dict)
+    extra: dict[str, Callable[[], object]] = field(default_factory=dict)
+    note: str | Callable[[dict], str] | None = None
 
 
 @dataclass
@@ -40,9 +40,9 @@ class Target:
     ``max_seconds``."""
 
     source: str  # e.g. "issue 3"
-    lib: Optional[str] = None
+    lib: str | None = None
     min_speedup: float = 1.0
-    max_seconds: Optional[float] = None
+    max_seconds: float | None = None
     strict: bool = False  # "faster than": the speedup must exceed min_speedup
 
     def describe(self) -> str:
@@ -57,7 +57,7 @@ class Target:
             return f">= {self.min_speedup:g}x {lib}'s speed"
         return f">= {self.min_speedup:g}x faster than {lib}"
 
-    def evaluate(self, entry: dict) -> Optional[tuple]:
+    def evaluate(self, entry: dict) -> tuple | None:
         """(measured text, met) for a result entry, or None when it cannot be judged here."""
         ours = entry.get("minigrad")
         if not ours:
@@ -81,13 +81,13 @@ class Case:
     group: str
     name: str
     build: Callable[[bool], Impl]  # build(quick) -> Impl
-    targets: List[Target] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
 
 
-REGISTRY: List[Case] = []
+REGISTRY: list[Case] = []
 
 
-def case(group: str, name: str, targets: Optional[List[Target]] = None):
+def case(group: str, name: str, targets: list[Target] | None = None):
     """Register ``build(quick) -> Impl`` as a benchmark case."""
 
     def register(build):
@@ -102,7 +102,7 @@ MODULES = ("matmul", "elementwise", "softmax", "conv", "pool", "batchnorm", "ove
            "optimizer", "training", "data", "gradient")
 
 
-def load_all() -> List[Case]:
+def load_all() -> list[Case]:
     """Import every case module (they register themselves) and return the registry."""
     import importlib
     import pkgutil

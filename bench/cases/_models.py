@@ -54,6 +54,15 @@ def textbook_grads_like(model, grads: dict) -> list:
     return out
 
 
+def grads_to_textbook(model, grads: list) -> dict:
+    """The inverse of textbook_grads_like: a list in model.parameters() order -> W1, b1, ..."""
+    out = {}
+    for i, layer in enumerate(layers_with_weights(model), start=1):
+        w, b = grads[2 * i - 2], grads[2 * i - 1]
+        out[f"W{i}"], out[f"b{i}"] = (w.T if w.ndim == 2 else w), b
+    return out
+
+
 def textbook_params_like(model, net) -> list:
     return textbook_grads_like(model, net.params)
 

@@ -93,7 +93,7 @@ for _name, _spec in LAYERS.items():
     for _pass in PASSES:
         def _case(quick, spec=_spec, pass_=_pass):
             if quick:
-                n, c, hw, fn, k, pad = spec
+                c, fn, k, pad = spec[1], spec[3], spec[4], spec[5]
                 spec = (2, min(c, 3), 8, min(fn, 4), k, pad)
             return _build(spec, pass_)
 

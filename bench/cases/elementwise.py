@@ -36,7 +36,7 @@ def _build(op: str, n: int) -> Impl:
     if torch is not None:
         tt = [torch.from_numpy(a) for a in arrays]
         top = getattr(torch, torch_op) if isinstance(torch_op, str) else torch_op
-        torch_fn = lambda: top(*tt)  # noqa: E731
+        torch_fn = lambda: top(*tt)
 
     def check():
         rtol, atol = tolerance(np.float32)

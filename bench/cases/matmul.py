@@ -35,7 +35,7 @@ def _impl(a, b, trans_a=False, trans_b=False) -> Impl:
     if torch is not None:
         xa, xb = torch.from_numpy(a), torch.from_numpy(b)
         xa, xb = (xa.mT if trans_a else xa), (xb.mT if trans_b else xb)
-        torch_fn = lambda: xa @ xb  # noqa: E731
+        torch_fn = lambda: xa @ xb
 
     def check():
         rtol, atol = tolerance(a.dtype)

@@ -77,7 +77,7 @@ def backend_matmul(quick):
     torch_fn = None
     if torch is not None:
         ta, tb = torch.from_numpy(a), torch.from_numpy(b)
-        torch_fn = lambda: torch.matmul(ta, tb)  # noqa: E731
+        torch_fn = lambda: torch.matmul(ta, tb)
 
     def check():
         assert_close(minigrad.backend.matmul(a, b), a @ b, 1e-6, 1e-6, "backend.matmul")
@@ -100,7 +100,7 @@ def raw_cffi(quick):
     torch_fn = None
     if torch is not None:
         ta, tb, tc = torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(np.empty_like(c))
-        torch_fn = lambda: torch.mm(ta, tb, out=tc)  # noqa: E731
+        torch_fn = lambda: torch.mm(ta, tb, out=tc)
 
     def call():
         return sgemm(0, 0, 2, 2, 2, 1.0, pa, 2, pb, 2, 0.0, pc, 2)

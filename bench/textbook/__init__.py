@@ -17,14 +17,39 @@ Arrays keep their dtype (float32 in, float32 out), as minigrad and PyTorch do.
 from bench.textbook.functions import log_softmax, numerical_gradient, relu, sigmoid, softmax
 from bench.textbook.im2col import col2im, conv_output_size, im2col
 from bench.textbook.layers import (
-    Affine, AvgPooling, BatchNormalization, Convolution, Pooling, Relu, Sigmoid, SoftmaxWithLoss,
+    Affine,
+    AvgPooling,
+    BatchNormalization,
+    Convolution,
+    Pooling,
+    Relu,
+    Sigmoid,
+    SoftmaxWithLoss,
 )
 from bench.textbook.networks import ConvNet, SimpleConvNet, TwoLayerNet
 from bench.textbook.optimizer import SGD, Adam, Momentum
 
 __all__ = [
-    "Adam", "Affine", "AvgPooling", "BatchNormalization", "ConvNet", "Convolution", "Momentum",
-    "Pooling", "Relu", "SGD", "Sigmoid", "SimpleConvNet", "SoftmaxWithLoss", "TwoLayerNet",
-    "col2im", "conv_output_size", "im2col", "log_softmax", "numerical_gradient", "relu",
-    "sigmoid", "softmax",
+    "SGD",
+    "Adam",
+    "Affine",
+    "AvgPooling",
+    "BatchNormalization",
+    "ConvNet",
+    "Convolution",
+    "Momentum",
+    "Pooling",
+    "Relu",
+    "Sigmoid",
+    "SimpleConvNet",
+    "SoftmaxWithLoss",
+    "TwoLayerNet",
+    "col2im",
+    "conv_output_size",
+    "im2col",
+    "log_softmax",
+    "numerical_gradient",
+    "relu",
+    "sigmoid",
+    "softmax",
 ]

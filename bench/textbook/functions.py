@@ -1,7 +1,8 @@
 """Activation functions, softmax and the central-difference gradient, on NumPy arrays."""
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional
+from collections.abc import Iterable
+from typing import Callable
 
 import numpy as np
 
@@ -27,7 +28,7 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
 
 
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-4,
-                       indices: Optional[Iterable[tuple]] = None) -> np.ndarray:
+                       indices: Iterable[tuple] | None = None) -> np.ndarray:
     """d f / d x by central differences, (f(x + h) - f(x - h)) / 2h, one element at a time.
 
     f: a function of no arguments that reads x (e.g. a network's loss on a fixed batch).

@@ -7,18 +7,16 @@ gradient with respect to the layer's input and leaves parameter gradients on the
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
-from bench.textbook.functions import log_softmax
+from bench.textbook.functions import log_softmax, relu, sigmoid
 from bench.textbook.im2col import col2im, conv_output_size, im2col
 
 
 class Relu:
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = x > 0
-        return np.maximum(x, 0)
+        return relu(x)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         return np.where(self.mask, dout, 0)
@@ -26,7 +24,7 @@ class Relu:
 
 class Sigmoid:
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = 1 / (1 + np.exp(-x))
+        self.out = sigmoid(x)
         return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -108,13 +106,14 @@ class _Pooling:
     """Shared shape bookkeeping of the pooling layers (no padding; stride defaults to the
     window, as in ``F.max_pool2d``)."""
 
-    def __init__(self, pool_h: int, pool_w: int, stride: Optional[int] = None):
+    def __init__(self, pool_h: int, pool_w: int, stride: int | None = None):
         self.pool_h, self.pool_w = pool_h, pool_w
         self.stride = pool_h if stride is None else stride
 
     def _windows(self, x: np.ndarray) -> np.ndarray:
         """x: (N, C, H, W) -> (N*OH*OW*C, PH*PW), one window per row."""
-        n, c, h, w = self.x_shape = x.shape
+        h, w = x.shape[2:]
+        self.x_shape = x.shape
         self.out_hw = (conv_output_size(h, self.pool_h, self.stride),
                        conv_output_size(w, self.pool_w, self.stride))
         return im2col(x, self.pool_h, self.pool_w, self.stride).reshape(-1, self.pool_h *
@@ -126,7 +125,7 @@ class _Pooling:
 
     def _scatter(self, dwin: np.ndarray) -> np.ndarray:
         """dwin: (N*OH*OW*C, PH*PW) -> gradient of x via col2im."""
-        n, c = self.x_shape[:2]
+        n = self.x_shape[0]
         dcol = dwin.reshape(n * self.out_hw[0] * self.out_hw[1], -1)
         return col2im(dcol, self.x_shape, self.pool_h, self.pool_w, self.stride)
 

@@ -7,6 +7,7 @@ of that forward pass is left in ``last_layer.loss``.
 from __future__ import annotations
 
 from collections import OrderedDict
+
 import numpy as np
 
 from bench.textbook.functions import numerical_gradient

@@ -130,14 +130,23 @@ def _gradcheck(func: Callable, inputs, *, eps: float, atol: float, rtol: float,
                 "This check will likely fail if all the inputs are not of double precision "
                 "floating point.", UserWarning, stacklevel=3)
     all_outputs = _output_tensors(func(*inputs))
+    input_index = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    # Floating outputs that do not require grad must not depend on the inputs (as PyTorch).
+    constant = _Template(o for o in all_outputs if not o.requires_grad and o.is_floating_point())
+    constant.positions = [i for i, o in enumerate(all_outputs)
+                          if not o.requires_grad and o.is_floating_point()]
+    if constant:
+        for idx in input_index:
+            for n in _numerical_jacobian(func, list(inputs), idx, constant, eps, grad_enabled):
+                if np.any(np.abs(n) > atol):
+                    return _fail("Numerical gradient for function expected to be zero",
+                                 raise_exception)
     positions = [i for i, o in enumerate(all_outputs) if o.requires_grad]
     outputs = _Template(all_outputs[i] for i in positions)
     outputs.positions = positions
     if not outputs:
-        return _fail("gradcheck expects at least one output of func to require grad",
-                     raise_exception)
+        return True
     diff_inputs, analytical = _analytical_jacobian(inputs, outputs)
-    input_index = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     for a_rows, idx in zip(analytical, input_index):
         numerical = _numerical_jacobian(func, list(inputs), idx, outputs, eps, grad_enabled)
         for k, (a, n) in enumerate(zip(a_rows, numerical)):

@@ -1,25 +1,8 @@
-"""``minigrad.nn``: modules, parameters, layers, losses, ``functional``, ``init`` and ``utils``.
-
-Layer files append their re-exports below (one line per family).
-"""
+"""``minigrad.nn``: modules, parameters, layers, losses, ``functional``, ``init`` and ``utils``."""
 from minigrad.nn.parameter import Parameter  # noqa: F401
-from minigrad.nn.module import Module  # noqa: F401
+from minigrad.nn.modules import *  # noqa: F401,F403
+from minigrad.nn.modules import Module, Identity  # noqa: F401
 from minigrad.nn.modules.container import (  # noqa: F401
     ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential,
 )
-from minigrad.nn.modules.identity import Identity  # noqa: F401
-from minigrad.nn import functional  # noqa: F401
-from minigrad.nn.modules.linear import *  # noqa: F401,F403
-from minigrad.nn.modules.conv import *  # noqa: F401,F403
-from minigrad.nn.modules.pooling import *  # noqa: F401,F403
-from minigrad.nn.modules.activation import *  # noqa: F401,F403
-from minigrad.nn.modules.batchnorm import *  # noqa: F401,F403
-from minigrad.nn.modules.normalization import *  # noqa: F401,F403
-from minigrad.nn.modules.dropout import *  # noqa: F401,F403
-from minigrad.nn.modules.sparse import *  # noqa: F401,F403
-from minigrad.nn.modules.flatten import *  # noqa: F401,F403
-from minigrad.nn.modules.padding import *  # noqa: F401,F403
-from minigrad.nn.modules.upsampling import *  # noqa: F401,F403
-from minigrad.nn.modules.distance import *  # noqa: F401,F403
-from minigrad.nn.modules.loss import *  # noqa: F401,F403
-from minigrad.nn import init, modules, parameter, utils  # noqa: F401
+from minigrad.nn import functional, init, modules, parameter, utils  # noqa: F401

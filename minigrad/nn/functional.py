@@ -47,6 +47,7 @@ from minigrad.ops.pool import (  # noqa: F401
 from minigrad.random import get_rng
 from minigrad.tensor import Tensor
 
+
 def _type_name(t: Tensor) -> str:
     """PyTorch's scalar type name (``Float``, ``Long``...) used in its error messages."""
     return _ew.scalar_type_name(t._data.dtype)

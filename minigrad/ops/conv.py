@@ -45,41 +45,56 @@ def _is_pointwise(k, s, p) -> bool:
 
 
 def _im2col(x: np.ndarray, k, s, p, d) -> np.ndarray:
-    """(N, C, H, W) -> (N, C*kh*kw, L); a 1x1/stride-1 kernel needs no copy."""
+    """(N, C, H, W) -> (C*kh*kw, N*L): the whole batch as one GEMM operand."""
     if _is_pointwise(k, s, p):
         n, c, h, w = x.shape
-        return x.reshape(n, c, h * w)
-    return backend.im2col(x, k, s, p, d)
+        return np.ascontiguousarray(x.transpose(1, 0, 2, 3)).reshape(c, n * h * w)
+    return backend.im2col(x, k, s, p, d, batch_last=True)
 
 
-def _crop_cols(cols: np.ndarray, full_hw, hw) -> np.ndarray:
-    """Keep the first hw output positions of a (N, R, full_h*full_w) column matrix."""
+def _crop_cols(cols: np.ndarray, n: int, full_hw, hw) -> np.ndarray:
+    """Keep the first hw output positions of each sample in an (R, N*full_h*full_w) matrix."""
     if tuple(full_hw) == tuple(hw):
         return cols
-    n, r, _ = cols.shape
-    return cols.reshape(n, r, full_hw[0], full_hw[1])[:, :, :hw[0], :hw[1]].reshape(
-        n, r, hw[0] * hw[1])
+    r = cols.shape[0]
+    return cols.reshape(r, n, full_hw[0], full_hw[1])[:, :, :hw[0], :hw[1]].reshape(
+        r, n * hw[0] * hw[1])
+
+
+def _channels_first(a: np.ndarray) -> np.ndarray:
+    """(N, C, H, W) -> (C, N*H*W), a copy (the GEMM operand layout)."""
+    n, c, h, w = a.shape
+    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(c, n * h * w)
+
+
+def _batch_first(y2: np.ndarray, n: int, hw) -> np.ndarray:
+    """(C, N*H*W) -> (N, C, H, W), a copy."""
+    c = y2.shape[0]
+    return np.ascontiguousarray(y2.reshape(c, n, hw[0], hw[1]).transpose(1, 0, 2, 3))
 
 
 def conv2d_array(x: np.ndarray, w: np.ndarray, s, p, d, groups: int,
-                 out_hw: Optional[Tuple[int, int]] = None,
-                 cols: Optional[np.ndarray] = None) -> np.ndarray:
-    """y (N, O, OH, OW) = conv(x (N, C, H, W), w (O, C/g, kh, kw)); out_hw crops the output to
-    its first rows/columns (used by the adjoint of a transposed conv with output_padding)."""
+                 out_hw: Optional[Tuple[int, int]] = None, cols: Optional[np.ndarray] = None,
+                 bias: Optional[np.ndarray] = None) -> np.ndarray:
+    """y (N, O, OH, OW) = conv(x (N, C, H, W), w (O, C/g, kh, kw)) + bias; out_hw crops the
+    output to its first rows/columns (the adjoint of a transposed conv with output_padding).
+    cols: im2col(x) in (C*kh*kw, N*L) layout when the caller already has it."""
     n, c, h, wd = x.shape
     o, cg, kh, kw = w.shape
     full = (_conv_out(h, kh, s[0], p[0], d[0]), _conv_out(wd, kw, s[1], p[1], d[1]))
     hw = full if out_hw is None else tuple(out_hw)
     if cols is None:
         cols = _im2col(x, (kh, kw), s, p, d)
-    cols = _crop_cols(cols, full, hw)
-    L = hw[0] * hw[1]
+    cols = _crop_cols(cols, n, full, hw)
+    r = cg * kh * kw
     if groups == 1:
-        y = backend.matmul(w.reshape(o, cg * kh * kw), cols)  # (N, O, L)
+        y2 = backend.matmul(w.reshape(o, r), cols)  # (O, N*L): one GEMM for the batch
     else:
-        y = backend.matmul(w.reshape(groups, o // groups, cg * kh * kw),
-                           cols.reshape(n, groups, cg * kh * kw, L))
-    return y.reshape(n, o, hw[0], hw[1])
+        y2 = backend.matmul(w.reshape(groups, o // groups, r),
+                            cols.reshape(groups, r, cols.shape[1])).reshape(o, cols.shape[1])
+    if bias is not None:
+        y2 += bias.reshape(o, 1)
+    return _batch_first(y2, n, hw)
 
 
 def conv_transpose2d_array(x: np.ndarray, w: np.ndarray, s, p, d, groups: int,
@@ -90,23 +105,23 @@ def conv_transpose2d_array(x: np.ndarray, w: np.ndarray, s, p, d, groups: int,
     _, cog, kh, kw = w.shape
     k = (kh, kw)
     cout = cog * groups
-    L = h * wd
+    x2 = _channels_first(x)  # (C_in, N*H*W)
     if groups == 1:
-        cols = backend.matmul(w.reshape(cin, cog * kh * kw).T, x.reshape(n, cin, L))
+        cols = backend.matmul(w.reshape(cin, cog * kh * kw).T, x2)
     else:
         wt = w.reshape(groups, cin // groups, cog * kh * kw).transpose(0, 2, 1)
-        cols = backend.matmul(wt, x.reshape(n, groups, cin // groups, L))
-    cols = cols.reshape(n, cout * kh * kw, L)
+        cols = backend.matmul(wt, x2.reshape(groups, cin // groups, x2.shape[1]))
+        cols = cols.reshape(cout * kh * kw, x2.shape[1])
     oh, ow = out_hw
     if (_conv_out(oh, kh, s[0], p[0], d[0]), _conv_out(ow, kw, s[1], p[1], d[1])) == (h, wd):
         if _is_pointwise(k, s, p):
-            return cols.reshape(n, cout, oh, ow)
-        return backend.col2im(cols, out_hw, k, s, p, d)
+            return _batch_first(cols, n, out_hw)
+        return backend.col2im(cols, out_hw, k, s, p, d, batch_last=True)
     # General case (output_padding >= stride, or a cropped adjoint): scatter into the full,
     # unpadded map, then take rows/cols [p, p + OH) (zeros where nothing lands).
     fh = (h - 1) * s[0] + d[0] * (kh - 1) + 1
     fw = (wd - 1) * s[1] + d[1] * (kw - 1) + 1
-    full = backend.col2im(cols, (fh, fw), k, s, 0, d)
+    full = backend.col2im(cols, (fh, fw), k, s, 0, d, batch_last=True)
     out = np.zeros((n, cout, oh, ow), x.dtype)
     rh, rw = min(oh, fh - p[0]), min(ow, fw - p[1])
     if rh > 0 and rw > 0:
@@ -116,26 +131,23 @@ def conv_transpose2d_array(x: np.ndarray, w: np.ndarray, s, p, d, groups: int,
 
 def conv_weight_grad_array(x: np.ndarray, gy: np.ndarray, s, p, d, groups: int, k,
                            cols: Optional[np.ndarray] = None) -> np.ndarray:
-    """dW (O, C/g, kh, kw) = sum_n gy[n] @ im2col(x[n])^T per group; gy (N, O, OH', OW') may
+    """dW (O, C/g, kh, kw) = gy (O, N*L) @ im2col(x)^T per group; gy (N, O, OH', OW') may
     cover only the first OH' x OW' of the conv's output positions."""
     n, c, h, wd = x.shape
     o = gy.shape[1]
     kh, kw = k
     full = (_conv_out(h, kh, s[0], p[0], d[0]), _conv_out(wd, kw, s[1], p[1], d[1]))
-    hw = gy.shape[2:]
     if cols is None:
         cols = _im2col(x, k, s, p, d)
-    cols = _crop_cols(cols, full, hw)
-    L = hw[0] * hw[1]
-    g2 = gy.reshape(n, o, L)
+    cols = _crop_cols(cols, n, full, gy.shape[2:])
+    g2 = _channels_first(gy)  # (O, N*L)
     cg, og = c // groups, o // groups
     r = cg * kh * kw
     if groups == 1:
-        dw = backend.matmul_sum(g2, cols.transpose(0, 2, 1))
+        dw = backend.matmul(g2, cols.T)
     else:
-        dw = np.concatenate([
-            backend.matmul_sum(g2[:, i * og:(i + 1) * og], cols[:, i * r:(i + 1) * r]
-                               .transpose(0, 2, 1)) for i in range(groups)])
+        dw = backend.matmul(g2.reshape(groups, og, g2.shape[1]),
+                            cols.reshape(groups, r, cols.shape[1]).transpose(0, 2, 1))
     return dw.reshape(o, cg, kh, kw)
 
 
@@ -149,17 +161,13 @@ class Conv2dFn(Function):
         ctx.conf = (stride, padding, dilation, groups)
         ctx.x_hw = tuple(x._data.shape[2:])
         ctx.k_hw = kh, kw = tuple(w._data.shape[2:])
-        cols = None
-        if ctx.needs_input_grad[1] and not _is_pointwise((kh, kw), stride, padding):
-            # Kept for the weight gradient (im2col is not repeated in backward).
-            cols = backend.im2col(x._data, (kh, kw), stride, padding, dilation)
-            ctx.cols = cols
+        cols = _im2col(x._data, (kh, kw), stride, padding, dilation)
+        if ctx.needs_input_grad[1]:
+            ctx.cols = cols  # the weight gradient reuses it (no second im2col)
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
                               w if ctx.needs_input_grad[0] else None)
-        y = conv2d_array(x._data, w._data, stride, padding, dilation, groups, out_hw, cols)
-        if b is not None:
-            y += b._data.reshape(1, -1, 1, 1)
-        return y
+        return conv2d_array(x._data, w._data, stride, padding, dilation, groups, out_hw, cols,
+                            None if b is None else b._data)
 
     @staticmethod
     def backward(ctx, grad):

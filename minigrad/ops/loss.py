@@ -74,6 +74,8 @@ class CrossEntropy(Function):
     (also with respect to probability targets).
     """
 
+    _node_name = "NllLossBackward0"  # what PyTorch's cross_entropy result shows
+
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
         a = x._data
@@ -139,6 +141,8 @@ class CrossEntropy(Function):
 class NllLoss(Function):
     """Negative log-likelihood of log-probabilities x: (N, C, d1, ...) at class indices
     (N, d1, ...). Linear in x: the backward is ``-T`` times the upstream gradient."""
+
+    _node_name = "NllLossBackward0"
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):

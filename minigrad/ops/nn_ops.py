@@ -29,6 +29,8 @@ class Linear(Function):
 
     One GEMM with the weight read transposed in place (no copy of ``weight.T``)."""
 
+    _node_name = "AddmmBackward0"  # PyTorch's name for F.linear's node
+
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
@@ -240,6 +242,8 @@ class ConstantPad(Function):
     The backward of padding by p is padding the gradient by -p with zeros (crop what was padded,
     zero-fill what was cropped), so this Function is its own adjoint.
     """
+
+    _node_name = "ConstantPadNdBackward0"
 
     @staticmethod
     def forward(ctx, x, pads, value):

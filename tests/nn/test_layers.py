@@ -174,12 +174,14 @@ def test_activation_layers_match_torch_repr_and_values(name, args, dtype):
 
 
 def test_inplace_activation_layer_reprs_and_behaviour():
+    x = minigrad.tensor([-1.0, 2.0])
+    assert nn.ReLU(inplace=True)(x) is x and x.tolist() == [0.0, 2.0]
+    assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)"
+    assert repr(nn.LeakyReLU(0.2, True)) == "LeakyReLU(negative_slope=0.2, inplace=True)"
     torch = torch_or_skip()
     for name, args in [("ReLU", (True,)), ("LeakyReLU", (0.2, True)), ("ELU", (0.5, True)),
                        ("Hardtanh", (-2, 2, True)), ("SiLU", (True,)), ("ReLU6", (True,))]:
         assert repr(getattr(nn, name)(*args)) == repr(getattr(torch.nn, name)(*args))
-    x = minigrad.tensor([-1.0, 2.0])
-    assert nn.ReLU(inplace=True)(x) is x and x.tolist() == [0.0, 2.0]
 
 
 def test_activation_layers_gradcheck():
@@ -375,13 +377,13 @@ def test_shape_layers_match_torch_and_repr(name, args, shape):
     check_parity(lambda lib: getattr(lib, name)(*args), [shape], np.float32)
 
 
-def test_distance_layers_match_torch():
+def test_distance_layers_gradcheck_and_match_torch():
+    gradcheck_layer(nn.CosineSimilarity(), (2, 3), (2, 3))
+    gradcheck_layer(nn.PairwiseDistance(), (2, 3), (2, 3))
     check_parity(lambda lib: lib.PairwiseDistance(), [(3, 4), (3, 4)], np.float64)
     check_parity(lambda lib: lib.PairwiseDistance(p=1.0, keepdim=True), [(3, 4), (3, 4)],
                  np.float32)
     check_parity(lambda lib: lib.CosineSimilarity(dim=0), [(3, 4), (3, 4)], np.float64)
-    gradcheck_layer(nn.CosineSimilarity(), (2, 3), (2, 3))
-    gradcheck_layer(nn.PairwiseDistance(), (2, 3), (2, 3))
 
 
 def test_shape_layers_gradcheck():

@@ -311,16 +311,13 @@ def test_bce_with_logits_matches_torch(reduction):
 
 
 def test_bce_with_logits_is_stable_for_huge_logits_and_gradchecks():
-    torch = torch_or_skip()
     x = np.array([1e4, -1e4, 1e4, -1e4, 0.0])
     y = np.array([1.0, 0.0, 0.0, 1.0, 0.5])
     ours = minigrad.tensor(x, requires_grad=True)
     loss = F.binary_cross_entropy_with_logits(ours, minigrad.tensor(y), reduction="none")
-    expected = torch.nn.functional.binary_cross_entropy_with_logits(
-        torch.tensor(x), torch.tensor(y), reduction="none")
-    assert_close(loss, expected)
+    assert_close(loss, [0.0, 0.0, 1e4, 1e4, np.log(2)])
     loss.sum().backward()
-    assert np.all(np.isfinite(ours.grad.numpy()))
+    assert_close(ours.grad, [0.0, 0.0, 1.0, -1.0, 0.0])
     pos = minigrad.tensor([2.0, 0.5, 1.0], dtype=minigrad.float64)
 
     def fn(a, t):
@@ -354,18 +351,18 @@ def test_kl_div_mean_warns_and_gradchecks():
     assert gradgradcheck(fn, (_d(2, 3), _d(2, 3, low=0.1, high=1.0, seed=1)))
 
 
-def test_margin_losses_match_torch():
-    x1, x2 = RNG.standard_normal((4, 3)), RNG.standard_normal((4, 3))
-    y = np.array([1.0, -1.0, 1.0, -1.0])
-    _parity("CosineEmbeddingLoss", [x1, x2, y], margin=0.2)
-    _parity("MarginRankingLoss", [x1[:, 0], x2[:, 0], y], margin=0.1)
-    _parity("SoftMarginLoss", [x1[:, 0], y.astype(np.int64)], reduction="sum")
+def test_margin_losses_gradcheck_and_match_torch():
     target = minigrad.tensor([1.0, -1.0, 1.0], dtype=minigrad.float64)
     assert gradgradcheck(lambda a, b: F.cosine_embedding_loss(a, b, target[:2]),
                          (_d(2, 3), _d(2, 3, seed=1)))
     assert gradcheck(lambda a, b: F.margin_ranking_loss(a, b, target, margin=0.1),
                      (_d(3), _d(3, seed=1)))
     assert gradgradcheck(lambda a: F.soft_margin_loss(a, target), (_d(3),))
+    x1, x2 = RNG.standard_normal((4, 3)), RNG.standard_normal((4, 3))
+    y = np.array([1.0, -1.0, 1.0, -1.0])
+    _parity("CosineEmbeddingLoss", [x1, x2, y], margin=0.2)
+    _parity("MarginRankingLoss", [x1[:, 0], x2[:, 0], y], margin=0.1)
+    _parity("SoftMarginLoss", [x1[:, 0], y.astype(np.int64)], reduction="sum")
 
 
 def test_loss_modules_repr_and_state_dict():

@@ -1,0 +1,115 @@
+"""Overfitting and two cures, from Deep Learning from Scratch (chapter 6.4).
+
+Only 300 MNIST training images and a deep net, 784 -> [100 x 6, ReLU] -> 10 with He
+initialisation, trained by SGD (lr 0.01, batches of 100). The plain net learns the training set
+(train accuracy about 100%) but stays far lower on the test set (about 60-75%). Weight decay
+(lambda 0.1 on the weights, not the biases) and dropout (p 0.2 after every ReLU) shrink the gap.
+
+    python examples/overfitting.py --plot overfit.png
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from common import batches, log, make_parser, pyplot, report, save_figure
+
+import minigrad as torch
+from minigrad import datasets, nn
+
+
+def make_net(dropout: float = 0.0) -> nn.Sequential:
+    """784 -> six hidden layers of 100 ReLU units -> 10 (optional dropout after each ReLU)."""
+    sizes = [784] + [100] * 6
+    layers: list[nn.Module] = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+    layers.append(nn.Linear(100, 10))
+    net = nn.Sequential(*layers)
+    for m in net.modules():
+        if isinstance(m, nn.Linear):  # the book's He initialisation: N(0, 2 / fan_in)
+            nn.init.normal_(m.weight, std=math.sqrt(2.0 / m.in_features))
+            nn.init.zeros_(m.bias)
+    return net
+
+
+def accuracy(net: nn.Module, x: torch.Tensor, t: torch.Tensor) -> float:
+    net.eval()
+    with torch.no_grad():
+        acc = float((net(x).argmax(dim=1) == t).float().mean())
+    net.train()
+    return acc
+
+
+def main() -> None:
+    parser = make_parser(__doc__.split("\n")[0], epochs=201, batch_size=100, lr=0.01)
+    parser.add_argument("--weight-decay", type=float, default=0.1)
+    parser.add_argument("--dropout", type=float, default=0.2)
+    parser.add_argument("--train-size", type=int, default=300)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    torch.manual_seed(args.seed)
+
+    train, test = datasets.MNIST(args.data, train=True), datasets.MNIST(args.data, train=False)
+    x_train = train.data[: args.train_size].reshape(-1, 784).float() / 255
+    t_train = train.targets[: args.train_size]
+    x_test, t_test = test.data.reshape(-1, 784).float() / 255, test.targets
+    epochs = args.epochs
+    if args.quick:
+        x_test, t_test, epochs = x_test[:1000], t_test[:1000], 5
+
+    settings = {
+        "plain": {},
+        f"weight_decay_{args.weight_decay:g}": {"weight_decay": args.weight_decay},
+        f"dropout_{args.dropout:g}": {"dropout": args.dropout},
+    }
+    results, curves = {}, {}
+    for name, setting in settings.items():
+        torch.manual_seed(args.seed)
+        net = make_net(setting.get("dropout", 0.0))
+        weights = [p for n, p in net.named_parameters() if n.endswith("weight")]
+        biases = [p for n, p in net.named_parameters() if n.endswith("bias")]
+        optimizer = torch.optim.SGD(
+            [{"params": weights, "weight_decay": setting.get("weight_decay", 0.0)},
+             {"params": biases}],
+            lr=args.lr,
+        )
+        loss_fn = nn.CrossEntropyLoss()
+        train_accs, test_accs = [], []
+        tic = time.perf_counter()
+        for epoch in range(1, epochs + 1):
+            for idx in batches(len(x_train), args.batch_size):
+                loss = loss_fn(net(x_train[idx]), t_train[idx])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            train_accs.append(accuracy(net, x_train, t_train))
+            test_accs.append(accuracy(net, x_test, t_test))
+            if epoch % 50 == 1 or epoch == epochs:
+                log(epoch, epochs, time.perf_counter() - tic, train_acc=train_accs[-1],
+                    test_acc=test_accs[-1])
+        results[name] = {"train_acc": train_accs[-1], "test_acc": test_accs[-1],
+                         "gap": train_accs[-1] - test_accs[-1]}
+        curves[name] = (train_accs, test_accs)
+        print(f"{name}: train {train_accs[-1]:.4f}, test {test_accs[-1]:.4f}, "
+              f"gap {train_accs[-1] - test_accs[-1]:.4f}")
+
+    plt = pyplot(args.plot)
+    if plt is not None:
+        fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), sharey=True)
+        for ax, (name, (tr, te)) in zip(axes, curves.items()):
+            ax.plot(range(1, epochs + 1), tr, label="train")
+            ax.plot(range(1, epochs + 1), te, "--", label="test")
+            ax.set(title=name, xlabel="epoch", ylim=(0, 1.0))
+            ax.legend(loc="lower right")
+        axes[0].set_ylabel("accuracy")
+        save_figure(fig, args.plot)
+
+    report(start, epochs=epochs, **results)
+
+
+if __name__ == "__main__":
+    main()
