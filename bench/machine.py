@@ -40,13 +40,16 @@ def describe(threads: int) -> dict:
         "minigrad": minigrad.__version__,
         "minigrad_backend": minigrad.backend.config(),
         "numpy": f"{np.__version__} ({numpy_blas()})",
-        "thread_env": {v: os.environ.get(v) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                                      "MKL_NUM_THREADS")},
+        # What each library was told: minigrad and torch report their own count; NumPy's BLAS
+        # reads OPENBLAS_NUM_THREADS / MKL_NUM_THREADS when it loads.
+        "threads_used": {"minigrad": minigrad.get_num_threads(),
+                         "BLAS": os.environ.get("OPENBLAS_NUM_THREADS")},
     }
     try:
         import torch
 
         info["torch"] = torch.__version__
+        info["threads_used"]["torch"] = torch.get_num_threads()
     except ImportError:
         info["torch"] = "not installed"
     return info

@@ -98,7 +98,9 @@ def progress_line(r: dict) -> str:
 def machine_text(machine: dict) -> str:
     be = machine["minigrad_backend"]
     openmp = "yes" if be.get("openmp") else "no"
+    used = ", ".join(f"{k} {v}" for k, v in machine.get("threads_used", {}).items())
     return (f"CPU: {machine['cpu']} ({machine['cores']} cores) | threads: {machine['threads']}"
+            f"{f' ({used})' if used else ''}"
             f" | minigrad {machine['minigrad']}: {be.get('backend')} backend, SIMD "
             f"{be.get('simd')}, OpenMP {openmp} | NumPy {machine['numpy']} | PyTorch "
             f"{machine['torch']} | Python {machine['python']}")
@@ -153,7 +155,8 @@ def markdown(runs: list, command: str) -> str:
              "times are medians per call, ± the interquartile range of the blocks. Every "
              "library gets the same thread count, data and dtype (float32 unless the case "
              "says float64). \"agrees\" is the check that minigrad's result equals the NumPy "
-             "baseline's (the textbook implementations in `bench/textbook/`)."), ""]
+             "baseline's (the textbook implementations in `bench/textbook/`). The MNIST case "
+             "runs when `MINIGRAD_DATA` points at the folder holding `mnist/`."), ""]
     for run in runs:
         results = run["results"]
         with_torch = _has_torch(results)
@@ -208,7 +211,8 @@ def plot(runs: list, path: str) -> None:
         ax.invert_yaxis()
         ax.axvline(1.0, color="k", lw=0.8)
         ax.set_xscale("log")
-        ax.set_title(f"{run['machine']['threads']} thread(s): > 1 means minigrad is faster")
+        ax.set_title(f"{run['machine']['threads']} thread(s): > 1 means minigrad is faster",
+                     fontsize=9)
         ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=120)

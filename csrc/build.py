@@ -8,7 +8,8 @@ machine (no ``-march=native``, no ``-ffast-math``: NaN/inf semantics matter). Sp
 micro-kernels compiled with per-function target attributes and chosen at run time.
 ``-ffp-contract=off`` keeps the compiler from fusing a*b+c on its own, so the arithmetic of each
 path is exactly what the source says. OpenMP is added when a test program compiles and links
-with ``-fopenmp``. ``MINIGRAD_SANITIZE=1`` adds AddressSanitizer + UBSan.
+with ``-fopenmp`` (``MINIGRAD_NO_OPENMP=1`` skips it). ``MINIGRAD_SANITIZE=1`` adds
+AddressSanitizer + UBSan; ``MINIGRAD_PORTABLE_ONLY=1`` builds without any x86 SIMD code.
 
 Rebuild in place after editing csrc/: ``pip install -e . --no-build-isolation``.
 """
@@ -81,6 +82,8 @@ def compile_flags() -> tuple[list[str], list[str]]:
     if os.environ.get("MINIGRAD_NO_OPENMP") != "1" and _compiles_with(["-fopenmp"]):
         cflags.append("-fopenmp")
         ldflags.append("-fopenmp")
+    if os.environ.get("MINIGRAD_PORTABLE_ONLY") == "1":
+        cflags.append("-DMG_PORTABLE_ONLY")  # no x86 SIMD code at all (portability checks)
     if os.environ.get("MINIGRAD_SANITIZE") == "1":
         san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g"]
         cflags += san

@@ -4,6 +4,10 @@
 
 /* Flops a thread must get before a GEMM is split (a team wake-up costs a few microseconds). */
 #define MG_GEMM_MIN_WORK ((int64_t)1 << 22)
+/* Bytes of B packed at a time when A is a single block (about half of a 512 KiB L2). */
+#ifndef MG_GEMM_L2_PIECE
+#define MG_GEMM_L2_PIECE ((int64_t)192 * 1024)
+#endif
 /* Packing buffers up to this size live on the stack. */
 #define MG_GEMM_STACK_BYTES 32768
 

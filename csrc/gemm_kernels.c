@@ -153,7 +153,6 @@ MG_TARGET_AVX2 static inline void mg_tr8x8_ps(__m256 *r)
 MG_TARGET_AVX2 static void pack_a_t_f32_avx2(int64_t kc, const float *src, int64_t ld,
                                              float *dst)
 {
-    const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
     int64_t p = 0;
     int i, q;
     for (; p + 8 <= kc; p += 8) {
@@ -161,7 +160,12 @@ MG_TARGET_AVX2 static void pack_a_t_f32_avx2(int64_t kc, const float *src, int64
         for (i = 0; i < 6; i++) r[i] = _mm256_loadu_ps(src + i * ld + p);
         r[6] = r[7] = _mm256_setzero_ps();
         mg_tr8x8_ps(r);
-        for (q = 0; q < 8; q++) _mm256_maskstore_ps(dst + (p + q) * 6, six, r[q]);
+        for (q = 0; q < 8; q++) {
+            /* 6 lanes as a 4-lane and a 2-lane store (masked stores are slow on some CPUs) */
+            float *d = dst + (p + q) * 6;
+            _mm_storeu_ps(d, _mm256_castps256_ps128(r[q]));
+            _mm_storel_pi((__m64 *)(d + 4), _mm256_extractf128_ps(r[q], 1));
+        }
     }
     for (; p < kc; p++)
         for (i = 0; i < 6; i++) dst[p * 6 + i] = src[i * ld + p];
@@ -190,6 +194,30 @@ MG_TARGET_AVX2 static void pack_b_t_f32_avx2(int64_t kc, const float *src, int64
         for (j = 0; j < 16; j++) dst[p * 16 + j] = src[j * ld + p];
 }
 
+/* B sliver, 16 columns of a row-major B: dst[p*16 + j] = src[p*ld + j]. */
+MG_TARGET_AVX2 static void pack_b_n_f32_avx2(int64_t kc, const float *src, int64_t ld,
+                                             float *dst)
+{
+    int64_t p;
+    for (p = 0; p < kc; p++) {
+        const float *s = src + p * ld;
+        _mm256_storeu_ps(dst + p * 16, _mm256_loadu_ps(s));
+        _mm256_storeu_ps(dst + p * 16 + 8, _mm256_loadu_ps(s + 8));
+    }
+}
+
+/* B sliver, 8 columns of a row-major B (f64): dst[p*8 + j] = src[p*ld + j]. */
+MG_TARGET_AVX2 static void pack_b_n_f64_avx2(int64_t kc, const double *src, int64_t ld,
+                                             double *dst)
+{
+    int64_t p;
+    for (p = 0; p < kc; p++) {
+        const double *s = src + p * ld;
+        _mm256_storeu_pd(dst + p * 8, _mm256_loadu_pd(s));
+        _mm256_storeu_pd(dst + p * 8 + 4, _mm256_loadu_pd(s + 4));
+    }
+}
+
 /* ---- AVX-512: the same 6-row structure with 512-bit vectors: 6 x 32 (f32), 6 x 16 (f64) ---- */
 MG_TARGET_AVX512 static inline __m512 mg_bcast512_ps(const float *p) { return _mm512_set1_ps(*p); }
 MG_TARGET_AVX512 static inline __m512d mg_bcast512_pd(const double *p) { return _mm512_set1_pd(*p); }
@@ -209,7 +237,7 @@ void mg_gemm_config_f32(int simd_level, mg_gemm_cfg_f32 *cfg)
         cfg->mr = 6; cfg->nr = 32; cfg->mc = 144; cfg->kc = 256; cfg->nc = 4096;
         cfg->ukr = ukr_f32_avx512;
         cfg->pack_a_t = pack_a_t_f32_avx2; /* AVX-512 CPUs have AVX2; B slivers are 32 wide */
-        cfg->pack_b_t = NULL;
+        cfg->pack_b_t = cfg->pack_b_n = NULL;
         return;
     }
     if (simd_level >= MG_SIMD_AVX2) {
@@ -217,6 +245,7 @@ void mg_gemm_config_f32(int simd_level, mg_gemm_cfg_f32 *cfg)
         cfg->ukr = ukr_f32_avx2;
         cfg->pack_a_t = pack_a_t_f32_avx2;
         cfg->pack_b_t = pack_b_t_f32_avx2;
+        cfg->pack_b_n = pack_b_n_f32_avx2;
         return;
     }
 #else
@@ -224,7 +253,7 @@ void mg_gemm_config_f32(int simd_level, mg_gemm_cfg_f32 *cfg)
 #endif
     cfg->mr = GEN_MR; cfg->nr = GEN_NR_F32; cfg->mc = 128; cfg->kc = 256; cfg->nc = 4096;
     cfg->ukr = ukr_f32_generic;
-    cfg->pack_a_t = cfg->pack_b_t = NULL;
+    cfg->pack_a_t = cfg->pack_b_t = cfg->pack_b_n = NULL;
 }
 
 void mg_gemm_config_f64(int simd_level, mg_gemm_cfg_f64 *cfg)
@@ -233,13 +262,14 @@ void mg_gemm_config_f64(int simd_level, mg_gemm_cfg_f64 *cfg)
     if (simd_level >= MG_SIMD_AVX512) {
         cfg->mr = 6; cfg->nr = 16; cfg->mc = 72; cfg->kc = 256; cfg->nc = 4080;
         cfg->ukr = ukr_f64_avx512;
-        cfg->pack_a_t = cfg->pack_b_t = NULL;
+        cfg->pack_a_t = cfg->pack_b_t = cfg->pack_b_n = NULL;
         return;
     }
     if (simd_level >= MG_SIMD_AVX2) {
         cfg->mr = 6; cfg->nr = 8; cfg->mc = MG_D_MC; cfg->kc = MG_D_KC; cfg->nc = 4080;
         cfg->ukr = ukr_f64_avx2;
         cfg->pack_a_t = cfg->pack_b_t = NULL;
+        cfg->pack_b_n = pack_b_n_f64_avx2;
         return;
     }
 #else
@@ -247,5 +277,5 @@ void mg_gemm_config_f64(int simd_level, mg_gemm_cfg_f64 *cfg)
 #endif
     cfg->mr = GEN_MR; cfg->nr = GEN_NR_F64; cfg->mc = 64; cfg->kc = 256; cfg->nc = 4096;
     cfg->ukr = ukr_f64_generic;
-    cfg->pack_a_t = cfg->pack_b_t = NULL;
+    cfg->pack_a_t = cfg->pack_b_t = cfg->pack_b_n = NULL;
 }

@@ -15,7 +15,8 @@ typedef void (*mg_ukr_f64)(int64_t k, const double *a, const double *b, double *
  * B kept in L3). mc is a multiple of mr and nc of nr. */
 /* Optional SIMD packers for the two transposing cases (NULL: portable loops):
  * pack_a_t: one full MR x kc sliver of A stored row-major (element (i, p) at src[i*ld + p]);
- * pack_b_t: one full kc x NR sliver of B stored transposed (element (p, j) at src[j*ld + p]). */
+ * pack_b_t: one full kc x NR sliver of B stored transposed (element (p, j) at src[j*ld + p]);
+ * pack_b_n: one full kc x NR sliver of B stored row-major (element (p, j) at src[p*ld + j]). */
 typedef void (*mg_pack_f32)(int64_t kc, const float *src, int64_t ld, float *dst);
 typedef void (*mg_pack_f64)(int64_t kc, const double *src, int64_t ld, double *dst);
 
@@ -23,14 +24,14 @@ typedef struct {
     int mr, nr;
     int64_t mc, kc, nc;
     mg_ukr_f32 ukr;
-    mg_pack_f32 pack_a_t, pack_b_t;
+    mg_pack_f32 pack_a_t, pack_b_t, pack_b_n;
 } mg_gemm_cfg_f32;
 
 typedef struct {
     int mr, nr;
     int64_t mc, kc, nc;
     mg_ukr_f64 ukr;
-    mg_pack_f64 pack_a_t, pack_b_t;
+    mg_pack_f64 pack_a_t, pack_b_t, pack_b_n;
 } mg_gemm_cfg_f64;
 
 void mg_gemm_config_f32(int simd_level, mg_gemm_cfg_f32 *cfg);

@@ -47,15 +47,34 @@ static inline void FN(pack_a_impl)(int64_t mc, int64_t kc, const T *MG_RESTRICT 
 
 /* Copy a kc x nc block of B (element (p, j) at b[p*rsb + j*csb]) into NR-wide slivers. */
 static inline void FN(pack_b_impl)(int64_t kc, int64_t nc, const T *MG_RESTRICT b, int64_t rsb,
-                                    int64_t csb, T *MG_RESTRICT dst, const int NR, PACK_T simd)
+                                    int64_t csb, T *MG_RESTRICT dst, const int NR, PACK_T simd,
+                                    PACK_T simd_n)
 {
     int64_t j0, p;
     int j;
+    if (csb == 1 && nc >= 2 * NR) {
+        /* Row-major B: walk each row once across all full slivers, so rows are read as long
+         * runs (what the hardware prefetcher follows) instead of NR-wide pieces. */
+        int64_t full = nc / NR, t;
+        for (p = 0; p < kc; p++) {
+            const T *s = b + p * rsb;
+            for (t = 0; t < full; t++) {
+                T *d = dst + t * NR * kc + p * NR;
+                for (j = 0; j < NR; j++) d[j] = s[t * NR + j];
+            }
+        }
+        j0 = full * NR;
+        if (j0 == nc) return;
+        FN(pack_b_impl)(kc, nc - j0, b + j0, rsb, csb, dst + j0 * kc, NR, simd, simd_n);
+        return;
+    }
     for (j0 = 0; j0 < nc; j0 += NR) {
         int64_t nr = nc - j0 < NR ? nc - j0 : NR;
         T *d = dst + j0 * kc;
         const T *src = b + j0 * csb;
-        if (nr == NR && csb == 1) {
+        if (nr == NR && csb == 1 && simd_n) {
+            simd_n(kc, src, rsb, d);
+        } else if (nr == NR && csb == 1) {
             for (p = 0; p < kc; p++) {
                 const T *s = src + p * rsb;
                 for (j = 0; j < NR; j++) d[p * NR + j] = s[j];
@@ -89,11 +108,11 @@ static void FN(pack_b)(int64_t kc, int64_t nc, const T *b, int64_t rsb, int64_t 
                        const CFG *cf)
 {
     switch (cf->nr) {
-    case 4: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 4, cf->pack_b_t); break;
-    case 8: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 8, cf->pack_b_t); break;
-    case 16: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 16, cf->pack_b_t); break;
-    case 32: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 32, cf->pack_b_t); break;
-    default: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, cf->nr, cf->pack_b_t); break;
+    case 4: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 4, cf->pack_b_t, cf->pack_b_n); break;
+    case 8: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 8, cf->pack_b_t, cf->pack_b_n); break;
+    case 16: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 16, cf->pack_b_t, cf->pack_b_n); break;
+    case 32: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, 32, cf->pack_b_t, cf->pack_b_n); break;
+    default: FN(pack_b_impl)(kc, nc, b, rsb, csb, dst, cf->nr, cf->pack_b_t, cf->pack_b_n); break;
     }
 }
 
@@ -143,15 +162,21 @@ static void FN(gemm_block)(const CFG *cf, int64_t m, int64_t n, int64_t k, T alp
             int64_t kc = k - pc < kslab ? k - pc : kslab;
             T bt = pc == 0 ? beta : (T)1;
             if (m <= cf->mc) {
-                /* One A block: a packed B panel would be used by this block only, so each B
-                 * sliver is packed right before use and stays in L1 (no panel round trip
-                 * through L3). Same arithmetic as the panel path. */
+                /* One A block: a packed B panel would be used by this block only, so B is
+                 * packed in L2-sized pieces right before use (no panel round trip through L3;
+                 * rows are still read in runs long enough for the hardware prefetcher). Same
+                 * arithmetic as the panel path. */
+                int64_t piece = (MG_GEMM_L2_PIECE / (int64_t)sizeof(T)) / kc / NR * NR, j0;
+                if (piece < NR) piece = NR;
                 FN(pack_a)(m, kc, a + pc * csa, rsa, csa, abuf, cf);
-                for (jr = 0; jr < nc; jr += NR) {
-                    int64_t nr = nc - jr < NR ? nc - jr : NR;
-                    FN(pack_b)(kc, nr, b + pc * rsb + (jc + jr) * csb, rsb, csb, bbuf, cf);
-                    FN(sliver_times_block)(cf, m, nr, kc, abuf, bbuf, c + jc + jr, ldc, alpha,
-                                           bt, tile);
+                for (j0 = 0; j0 < nc; j0 += piece) {
+                    int64_t np = nc - j0 < piece ? nc - j0 : piece;
+                    FN(pack_b)(kc, np, b + pc * rsb + (jc + j0) * csb, rsb, csb, bbuf, cf);
+                    for (jr = 0; jr < np; jr += NR) {
+                        int64_t nr = np - jr < NR ? np - jr : NR;
+                        FN(sliver_times_block)(cf, m, nr, kc, abuf, bbuf + jr * kc,
+                                               c + jc + j0 + jr, ldc, alpha, bt, tile);
+                    }
                 }
                 continue;
             }

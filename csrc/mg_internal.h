@@ -14,8 +14,9 @@
 #endif
 
 /* x86-64 SIMD micro-kernels are compiled with per-function target attributes, which only GCC and
- * Clang understand; every other compiler/architecture builds the portable path only. */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+ * Clang understand; every other compiler/architecture builds the portable path only.
+ * MG_PORTABLE_ONLY (MINIGRAD_PORTABLE_ONLY=1 at build time) forces the portable build. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(MG_PORTABLE_ONLY)
 #define MG_X86_SIMD 1
 #define MG_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #define MG_TARGET_AVX512 __attribute__((target("avx512f")))

@@ -37,7 +37,7 @@ static int mg_adaptive_geometry_ok(int64_t nc, int64_t h, int64_t w, int64_t oh,
     return MG_OK;
 }
 
-#if defined(__SSE2__) || defined(_M_X64)
+#if (defined(__SSE2__) || defined(_M_X64)) && !defined(MG_PORTABLE_ONLY)
 #include <emmintrin.h>
 #define MG_HAVE_SSE2 1
 #else

@@ -40,7 +40,7 @@ def build(name: str) -> nn.Sequential:
         )
 
     def init_weights(m: nn.Module) -> None:
-        if type(m) == nn.Linear:  # noqa: E721  (d2l's idiom)
+        if type(m) == nn.Linear:  # d2l's idiom
             nn.init.normal_(m.weight, std=0.01)
 
     net.apply(init_weights)
@@ -76,7 +76,7 @@ def main() -> None:
         loss_sum, correct, n = 0.0, 0, 0
         for X, y in progress(train_iter, f"epoch {epoch}"):
             y_hat = net(X)
-            l = loss(y_hat, y)  # noqa: E741  (d2l's name)
+            l = loss(y_hat, y)
             trainer.zero_grad()
             l.mean().backward()
             trainer.step()

@@ -60,10 +60,13 @@ def main() -> None:
         fig, axes = plt.subplots(len(hists), 5, figsize=(13, 2 * len(hists)), sharex=True)
         for row, (key, outs) in zip(axes, hists.items()):
             for i, (ax, a) in enumerate(zip(row, outs)):
-                ax.hist(a.flatten(), 30, range=(0, 1))
+                if key.startswith("ReLU"):
+                    a = a[a > 0]  # the exact zeros would dwarf every other bar
+                # .numpy(): matplotlib's hist walks a non-NumPy sequence element by element
+                ax.hist(a.flatten().numpy(), 30, range=(0, 1))
                 ax.set_yticks([])
                 ax.set_title(f"layer {i + 1}" if key == next(iter(hists)) else "", fontsize=9)
-            row[0].set_ylabel(key, fontsize=9)
+            row[0].set_ylabel(key + (" (> 0)" if key.startswith("ReLU") else ""), fontsize=9)
         save_figure(fig, args.plot)
 
     report(start, **results)

@@ -70,7 +70,7 @@ def main() -> None:
     for epoch in range(1, epochs + 1):
         tic = time.perf_counter()
         for X, y in data_iter(args.batch_size, features, labels):
-            l = squared_loss(linreg(X, w, b), y)  # noqa: E741  (d2l's name)
+            l = squared_loss(linreg(X, w, b), y)
             l.sum().backward()
             sgd([w, b], args.lr, args.batch_size)
         with torch.no_grad():
@@ -92,12 +92,12 @@ def main() -> None:
     for epoch in range(1, epochs + 1):
         tic = time.perf_counter()
         for X, y in data_iter2:
-            l = loss(net(X), y)  # noqa: E741
+            l = loss(net(X), y)
             trainer.zero_grad()
             l.backward()
             trainer.step()
         with torch.no_grad():
-            l = loss(net(features), labels)  # noqa: E741
+            l = loss(net(features), labels)
         concise_curve.append(float(l))
         log(epoch, epochs, time.perf_counter() - tic, concise_loss=l)
     concise_w_err = true_w - net[0].weight.data.reshape(true_w.shape)

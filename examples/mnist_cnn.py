@@ -81,15 +81,14 @@ def main() -> None:
                 loss_sum += loss.item() * len(y)
                 correct += int((logits.argmax(dim=1) == y).sum())
                 seen += len(y)
+            seconds = time.perf_counter() - tic
+            test_acc, _ = evaluate(model, test_loader)
         except KeyboardInterrupt:
-            interrupted = True
             print(f"\ninterrupted during epoch {epoch}: evaluating the model as it is")
-        seconds = time.perf_counter() - tic
-        if interrupted:
+            interrupted = True
             if not history["time"] and seen:  # no full epoch yet: extrapolate its duration
-                history["time"].append(seconds * len(train_set) / seen)
+                history["time"].append((time.perf_counter() - tic) * len(train_set) / seen)
             break
-        test_acc, _ = evaluate(model, test_loader)
         history["loss"].append(loss_sum / seen)
         history["train_acc"].append(correct / seen)  # running accuracy while the weights move
         history["test_acc"].append(test_acc)

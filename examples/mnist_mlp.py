@@ -47,12 +47,9 @@ def main() -> None:
 
     # The book's load_mnist(normalize=True, flatten=True): pixels in [0, 1], one row per image.
     train, test = datasets.MNIST(args.data, train=True), datasets.MNIST(args.data, train=False)
-    x_train, t_train = train.data.reshape(-1, 784).float() / 255, train.targets
-    x_test, t_test = test.data.reshape(-1, 784).float() / 255, test.targets
-    iters = args.iters
-    if args.quick:
-        x_train, t_train, x_test, t_test = x_train[:2000], t_train[:2000], x_test[:1000], t_test[:1000]
-        iters = 60
+    n_train, n_test, iters = (2000, 1000, 60) if args.quick else (None, None, args.iters)
+    x_train, t_train = train.data[:n_train].reshape(-1, 784).float() / 255, train.targets[:n_train]
+    x_test, t_test = test.data[:n_test].reshape(-1, 784).float() / 255, test.targets[:n_test]
     train_size = len(x_train)
     iter_per_epoch = max(train_size // args.batch_size, 1)
     epochs = math.ceil(iters / iter_per_epoch)

@@ -80,10 +80,8 @@ def main() -> None:
         print(f"{name:8s} after {args.steps} steps: ({x:+.4f}, {y:+.4f}), f = {x**2 / 20 + y**2:.3g}")
 
     train = datasets.MNIST(args.data, train=True)
-    x_train, t_train = train.data.reshape(-1, 784).float() / 255, train.targets
-    iters = args.iters
-    if args.quick:
-        x_train, t_train, iters = x_train[:1000], t_train[:1000], 20
+    n_train, iters = (1000, 20) if args.quick else (None, args.iters)
+    x_train, t_train = train.data[:n_train].reshape(-1, 784).float() / 255, train.targets[:n_train]
     loss_fn = nn.CrossEntropyLoss()
     losses: dict[str, list[float]] = {}
     for name, make in MNIST.items():

@@ -56,10 +56,8 @@ def main() -> None:
     train, test = datasets.MNIST(args.data, train=True), datasets.MNIST(args.data, train=False)
     x_train = train.data[: args.train_size].reshape(-1, 784).float() / 255
     t_train = train.targets[: args.train_size]
-    x_test, t_test = test.data.reshape(-1, 784).float() / 255, test.targets
-    epochs = args.epochs
-    if args.quick:
-        x_test, t_test, epochs = x_test[:1000], t_test[:1000], 5
+    n_test, epochs = (1000, 5) if args.quick else (None, args.epochs)
+    x_test, t_test = test.data[:n_test].reshape(-1, 784).float() / 255, test.targets[:n_test]
 
     settings = {
         "plain": {},

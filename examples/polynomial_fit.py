@@ -45,7 +45,7 @@ def train(train_features, test_features, train_labels, test_labels, epochs, lr, 
     curve = []
     for epoch in progress(range(epochs), f"{train_features.shape[-1]} features"):
         for X, y in train_iter:
-            l = loss(net(X), y.reshape(-1, 1))  # noqa: E741  (d2l's name)
+            l = loss(net(X), y.reshape(-1, 1))
             trainer.zero_grad()
             l.mean().backward()
             trainer.step()

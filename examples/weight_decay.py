@@ -56,7 +56,7 @@ def train_scratch(lambd, train_iter, test_iter, epochs, lr, batch_size):
     curve = []
     for epoch in range(epochs):
         for X, y in train_iter:
-            l = loss(net(X), y) + lambd * l2_penalty(w)  # noqa: E741  (d2l's name)
+            l = loss(net(X), y) + lambd * l2_penalty(w)
             l.sum().backward()
             with torch.no_grad():
                 for param in (w, b):
@@ -81,7 +81,7 @@ def train_concise(wd, train_iter, test_iter, epochs, lr):
     for epoch in range(epochs):
         for X, y in train_iter:
             trainer.zero_grad()
-            l = loss(net(X), y)  # noqa: E741
+            l = loss(net(X), y)
             l.mean().backward()
             trainer.step()
         if (epoch + 1) % 5 == 0:

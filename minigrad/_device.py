@@ -9,9 +9,9 @@ class device:
     ``device(type='cpu')``, ``str()`` gives ``'cpu'``. A ``'cuda'`` device can be named (code
     often builds one before checking ``cuda.is_available()``) but moving a tensor there fails."""
 
-    __slots__ = ("type", "index")
+    __slots__ = ("index", "type")
 
-    def __init__(self, type: "str | device", index: int | None = None) -> None:  # noqa: A002
+    def __init__(self, type: str | device, index: int | None = None) -> None:
         if isinstance(type, device):
             type, index = type.type, type.index if index is None else index
         if not isinstance(type, str):

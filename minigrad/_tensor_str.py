@@ -13,7 +13,7 @@ import numpy as np
 
 from minigrad import dtypes as _dtype
 
-__all__ = ["set_printoptions", "get_printoptions", "tensor_repr"]
+__all__ = ["get_printoptions", "set_printoptions", "tensor_repr"]
 
 
 @dataclass
@@ -28,9 +28,9 @@ class _PrintOptions:
 PRINT_OPTS = _PrintOptions()
 
 _PROFILES = {
-    "default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
-    "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
-    "full": dict(precision=4, threshold=math.inf, edgeitems=3, linewidth=80),
+    "default": {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80},
+    "short": {"precision": 2, "threshold": 1000, "edgeitems": 2, "linewidth": 80},
+    "full": {"precision": 4, "threshold": math.inf, "edgeitems": 3, "linewidth": 80},
 }
 
 
@@ -122,7 +122,7 @@ def _summarized(a: np.ndarray) -> np.ndarray:
 
 def _vector_str(a: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
     e = PRINT_OPTS.edgeitems
-    per_line = max(1, int(math.floor((PRINT_OPTS.linewidth - indent) / (fmt.max_width + 2))))
+    per_line = max(1, math.floor((PRINT_OPTS.linewidth - indent) / (fmt.max_width + 2)))
     if summarize and not e:
         data = ["..."]
     elif summarize and a.shape[0] > 2 * e:

@@ -1,4 +1,4 @@
-"""Tensor element types: ``minigrad.float32`` and friends, with PyTorch's names and promotion rules."""
+"""Tensor element types: ``minigrad.float32`` and friends, with PyTorch's names."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import numpy as np
 class dtype:
     """An element type. Compares equal only to itself; ``repr`` is ``minigrad.float32``."""
 
-    __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize")
+    __slots__ = ("is_floating_point", "is_signed", "itemsize", "name", "numpy")
 
     def __init__(self, name: str, numpy_dtype: np.dtype):
         self.name = name
@@ -38,13 +38,13 @@ uint8 = dtype("uint8", np.uint8)
 bool_ = dtype("bool", np.bool_)
 
 # PyTorch's aliases.
-float = float32  # noqa: A001
+float = float32
 double = float64
 half = float16
 long = int64
-int = int32  # noqa: A001
+int = int32
 short = int16
-bool = bool_  # noqa: A001
+bool = bool_
 
 ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)
 _FROM_NUMPY = {d.numpy: d for d in ALL}
@@ -101,6 +101,6 @@ def set_default_dtype(d: dtype) -> None:
     _default_float = d
 
 
-import builtins as _builtins  # noqa: E402
+import builtins as _builtins
 
 builtins_float, builtins_int, builtins_bool = _builtins.float, _builtins.int, _builtins.bool

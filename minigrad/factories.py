@@ -6,6 +6,7 @@ Every factory takes its size as varargs (``zeros(2, 3)``), a tuple, a list, a ``
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import numpy as np
@@ -15,10 +16,33 @@ from minigrad.random import get_rng
 from minigrad.tensor import Tensor, _check_device
 
 __all__ = [
-    "tensor", "as_tensor", "from_numpy", "asarray", "zeros", "ones", "full", "empty", "zeros_like",
-    "ones_like", "full_like", "empty_like", "rand", "randn", "randint", "randperm", "normal",
-    "arange", "linspace", "logspace", "eye", "rand_like", "randn_like", "randint_like",
-    "bernoulli", "multinomial", "scalar_tensor",
+    "arange",
+    "as_tensor",
+    "asarray",
+    "bernoulli",
+    "empty",
+    "empty_like",
+    "eye",
+    "from_numpy",
+    "full",
+    "full_like",
+    "linspace",
+    "logspace",
+    "multinomial",
+    "normal",
+    "ones",
+    "ones_like",
+    "rand",
+    "rand_like",
+    "randint",
+    "randint_like",
+    "randn",
+    "randn_like",
+    "randperm",
+    "scalar_tensor",
+    "tensor",
+    "zeros",
+    "zeros_like",
 ]
 
 
@@ -43,7 +67,20 @@ def _size(size: tuple, kwargs_size=None) -> tuple:
         if n < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(size)}")
         out.append(int(n))
+    _check_allocation(out)
     return tuple(out)
+
+
+def _check_allocation(shape) -> None:
+    """PyTorch's RuntimeError (not NumPy's ValueError) for sizes no allocator can satisfy.
+
+    8 bytes per element bounds every dtype, so the check needs no dtype. Empty shapes count
+    their other dimensions too: NumPy's strides must still fit in an index.
+    """
+    nbytes = math.prod(max(n, 1) for n in shape) * 8
+    if nbytes > sys.maxsize:
+        raise RuntimeError(f"DefaultCPUAllocator: not enough memory: you tried to allocate "
+                           f"{nbytes} bytes (shape {list(shape)}).")
 
 
 def _finish(array: np.ndarray, requires_grad: bool, device=None) -> Tensor:
@@ -65,13 +102,15 @@ def _array_from_data(data: Any, dtype=None) -> np.ndarray:
         array = np.array(data)
         _dtype.from_numpy(array.dtype)  # TypeError for unsupported NumPy dtypes
     elif isinstance(data, (bool, int, float)):
+        if type(data) is int and not -2**63 <= data < 2**63:
+            raise RuntimeError("Overflow when unpacking long")
         array = np.array(data, dtype=_scalar_dtype(type(data)) if dtype is None else None)
     elif isinstance(data, (list, tuple, range)):
         array = _array_from_sequence(data, infer=dtype is None)
     elif isinstance(data, str):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    else:
-        raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+    else:  # PyTorch's exception type for unknown data
+        raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")  # noqa: TRY004
     if dtype is not None:
         target = _dtype.to_numpy(dtype)
         if array.dtype != target:
@@ -105,6 +144,8 @@ def _array_from_sequence(data, infer: bool = True) -> np.ndarray:
         raise
     if array.dtype.kind not in "biuf":
         _raise_ragged(data)
+        if py_types == {int}:  # Python ints beyond int64 make NumPy fall back to objects
+            raise RuntimeError("Overflow when unpacking long")
         bad = next((t for t in py_types if t not in (bool, int, float)), type(None))
         raise RuntimeError(f"Could not infer dtype of {bad.__name__}")
     if not infer:
@@ -315,6 +356,7 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 def randperm(n: int, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got {n}")
+    _check_allocation((n,))
     array = get_rng(generator).permutation(int(n))
     return _finish(array.astype(_np_dtype(dtype, _dtype.int64)), requires_grad, device)
 
@@ -392,6 +434,11 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """The ``(n, m)`` identity matrix (``m`` defaults to ``n``)."""
+    for k in (n, m):
+        if k is not None and k < 0:
+            raise RuntimeError(f"n must be greater or equal to 0, got {k}")
+    _check_allocation((n, n if m is None else m))
     return _finish(np.eye(n, m, dtype=_np_dtype(dtype)), requires_grad, device)
 
 

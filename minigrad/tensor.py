@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import builtins
 import functools
-from typing import Any
+import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from minigrad import _device
 from minigrad import dtypes as _dtype
+from minigrad._errstate import ignore_fp_errors
 from minigrad.autograd import function as _function
 from minigrad.size import Size
 
+if TYPE_CHECKING:
+    from minigrad.hooks import RemovableHandle
 
 _SCALAR_TYPES = (builtins.int, builtins.float, builtins.bool, np.ndarray, np.generic)
 
@@ -27,21 +31,7 @@ _SCALAR_TYPES = (builtins.int, builtins.float, builtins.bool, np.ndarray, np.gen
 _grad_state = _function._state
 
 
-class _IgnoreFloatingPointErrors:
-    """``np.errstate(all='ignore')`` that can be re-entered (PyTorch never warns on x / 0)."""
-
-    def __enter__(self):
-        self._old = np.seterr(all="ignore")
-
-    def __exit__(self, *exc):
-        np.seterr(**self._old)
-        return False
-
-
-_IGNORE_FP_ERRORS = _IgnoreFloatingPointErrors()
-
-
-def _direct_operand(self: "Tensor", other):
+def _direct_operand(self: Tensor, other):
     """``other``'s array (or Python number) when ``self OP other`` can be computed directly by
     NumPy with PyTorch's result: nothing to record, same non-bool dtype, or a Python number that
     keeps ``self``'s dtype. None when the full op is needed."""
@@ -82,11 +72,11 @@ class Tensor:
 
     # Per-tensor state that is usually at its default lives on the class, so that wrapping an
     # array (done for every op result) sets only _data, _requires_grad and _version_counter.
-    grad: "Tensor | None" = None
+    grad: Tensor | None = None
     grad_fn: Any = None
     _output_nr = 0
-    _hooks: "list | None" = None
-    _base: "Tensor | None" = None  # for views: the tensor whose storage this one shows
+    _hooks: list | None = None
+    _base: Tensor | None = None  # for views: the tensor whose storage this one shows
     _view_steps: tuple = ()        # for views: how to recompute it from _base (function.py)
     _view_no_grad = False          # for views: created while grad mode was off
     is_sparse = False
@@ -115,7 +105,7 @@ class Tensor:
             self.requires_grad = True
 
     @classmethod
-    def _from_array(cls, array, requires_grad: bool = False) -> "Tensor":
+    def _from_array(cls, array, requires_grad: bool = False) -> Tensor:
         """Wrap an ndarray without copying (internal fast path; no dtype check)."""
         t = object.__new__(cls)
         t._data = array if type(array) is np.ndarray else np.asarray(array)
@@ -142,7 +132,7 @@ class Tensor:
             )
         self._requires_grad = bool(value)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         self.requires_grad = requires_grad
         return self
 
@@ -158,7 +148,7 @@ class Tensor:
         self._version_counter[0] += 1
 
     @property
-    def data(self) -> "Tensor":
+    def data(self) -> Tensor:
         """The same storage as an untracked tensor; writes through it change this tensor
         (and, as in PyTorch, are invisible to autograd's version checks)."""
         return Tensor._from_array(self._data)
@@ -170,13 +160,13 @@ class Tensor:
             raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
         self._data = value._data
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """A tensor sharing storage and version counter, cut from the graph."""
         t = Tensor._from_array(self._data)
         t._version_counter = self._version_counter
         return t
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         """Cut this tensor from the graph in place (it becomes a leaf)."""
         if self._base is not None:
             raise RuntimeError("Can't detach views in-place. Use detach() instead.")
@@ -185,7 +175,7 @@ class Tensor:
         self._requires_grad = False
         return self
 
-    def _copy_storage(self) -> "Tensor":
+    def _copy_storage(self) -> Tensor:
         """This tensor with its own copy of the data (used when storing a leaf's first grad)."""
         self._data = self._data.copy()
         return self
@@ -207,7 +197,7 @@ class Tensor:
         node = self.grad_fn
         return bool(node is not None and node._retained and self._output_nr in node._retained)
 
-    def register_hook(self, hook) -> "RemovableHandle":
+    def register_hook(self, hook) -> RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new
         gradient. Returns a handle whose ``remove()`` unregisters the hook."""
         from minigrad.hooks import RemovableHandle
@@ -238,6 +228,8 @@ class Tensor:
         """The shape (a ``Size``), or the length of dimension ``dim``."""
         if dim is None:
             return tuple.__new__(Size, self._data.shape)
+        if self._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         from minigrad.ops._util import normalize_dim
 
         return self._data.shape[normalize_dim(dim, self._data.ndim)]
@@ -293,11 +285,11 @@ class Tensor:
         return self._data.__array_interface__["data"][0]
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         return self.permute(*reversed(range(self.ndim)))
 
     @property
-    def mT(self) -> "Tensor":
+    def mT(self) -> Tensor:
         if self.ndim < 2:
             raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
                                f"Got {self.ndim}-D tensor.")
@@ -340,7 +332,7 @@ class Tensor:
             return Tensor._from_array(result)
         return result
 
-    def to(self, *args, **kwargs) -> "Tensor":
+    def to(self, *args, **kwargs) -> Tensor:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype), with
         ``non_blocking=`` and ``copy=``; returns ``self`` when nothing changes."""
         dtype = kwargs.pop("dtype", None)
@@ -377,108 +369,108 @@ class Tensor:
             dtype = {v: k for k, v in _TYPE_NAMES.items()}[dtype.replace("torch.", "minigrad.")]
         return self.to(dtype)
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self.to(_dtype.float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self.to(_dtype.float64)
 
-    def half(self) -> "Tensor":
+    def half(self) -> Tensor:
         return self.to(_dtype.float16)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self.to(_dtype.int64)
 
-    def int(self) -> "Tensor":
+    def int(self) -> Tensor:
         return self.to(_dtype.int32)
 
-    def short(self) -> "Tensor":
+    def short(self) -> Tensor:
         return self.to(_dtype.int16)
 
-    def byte(self) -> "Tensor":
+    def byte(self) -> Tensor:
         return self.to(_dtype.uint8)
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         return self.to(_dtype.bool_)
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         return self
 
     def cuda(self, *args, **kwargs):
         """Always fails, as PyTorch without CUDA: minigrad runs on the CPU."""
         _check_device("cuda")
 
-    def pin_memory(self) -> "Tensor":
+    def pin_memory(self) -> Tensor:
         return self
 
-    def share_memory_(self) -> "Tensor":
+    def share_memory_(self) -> Tensor:
         return self
 
-    def new_tensor(self, data, dtype=None, requires_grad=False) -> "Tensor":
+    def new_tensor(self, data, dtype=None, requires_grad=False) -> Tensor:
         from minigrad.factories import tensor
 
         return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None, requires_grad=False) -> "Tensor":
+    def new_zeros(self, *size, dtype=None, requires_grad=False) -> Tensor:
         from minigrad.factories import zeros
 
         return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_ones(self, *size, dtype=None, requires_grad=False) -> "Tensor":
+    def new_ones(self, *size, dtype=None, requires_grad=False) -> Tensor:
         from minigrad.factories import ones
 
         return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_full(self, size, fill_value, dtype=None, requires_grad=False) -> "Tensor":
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False) -> Tensor:
         from minigrad.factories import full
 
         return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_empty(self, *size, dtype=None, requires_grad=False) -> "Tensor":
+    def new_empty(self, *size, dtype=None, requires_grad=False) -> Tensor:
         from minigrad.factories import empty
 
         return empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     # -- shape methods whose signature differs from the functional form (varargs) ----------------
-    def view(self, *shape) -> "Tensor":
+    def view(self, *shape) -> Tensor:
         from minigrad.ops import shape as _shape
 
         if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
             return Tensor._from_array(self._data.view(shape[0].numpy))
         return _shape.view(self, _varargs(shape))
 
-    def reshape(self, *shape) -> "Tensor":
+    def reshape(self, *shape) -> Tensor:
         from minigrad.ops import shape as _shape
 
         return _shape.reshape(self, _varargs(shape))
 
-    def view_as(self, other: "Tensor") -> "Tensor":
+    def view_as(self, other: Tensor) -> Tensor:
         return self.view(other.shape)
 
-    def reshape_as(self, other: "Tensor") -> "Tensor":
+    def reshape_as(self, other: Tensor) -> Tensor:
         return self.reshape(other.shape)
 
-    def permute(self, *dims) -> "Tensor":
+    def permute(self, *dims) -> Tensor:
         from minigrad.ops import shape as _shape
 
         return _shape.permute(self, _varargs(dims))
 
-    def expand(self, *sizes) -> "Tensor":
+    def expand(self, *sizes) -> Tensor:
         from minigrad.ops import shape as _shape
 
         return _shape.expand(self, _varargs(sizes))
 
-    def repeat(self, *sizes) -> "Tensor":
+    def repeat(self, *sizes) -> Tensor:
         from minigrad.ops import shape as _shape
 
         return _shape.repeat(self, _varargs(sizes))
 
-    def tile(self, *dims) -> "Tensor":
+    def tile(self, *dims) -> Tensor:
         from minigrad.ops import shape as _shape
 
         return _shape.tile(self, _varargs(dims))
 
-    def flip(self, *dims) -> "Tensor":
+    def flip(self, *dims) -> Tensor:
         from minigrad.ops import shape as _shape
 
         return _shape.flip(self, _varargs(dims))
@@ -504,8 +496,10 @@ class Tensor:
 
     def __contains__(self, element) -> bool:
         if not isinstance(element, (Tensor, builtins.int, builtins.float, np.number, np.bool_)):
-            raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you "
-                               f"passed in a {type(element)}.")
+            # RuntimeError (not TypeError) is PyTorch's choice here.
+            raise RuntimeError(  # noqa: TRY004
+                "Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                f"{type(element)}.")
         return builtins.bool((self == element).any())
 
     def __float__(self) -> float:
@@ -539,7 +533,7 @@ class Tensor:
 
     __str__ = __repr__
 
-    def __getitem__(self, index) -> "Tensor":
+    def __getitem__(self, index) -> Tensor:
         from minigrad.ops.index import getitem
 
         return getitem(self, index)
@@ -627,7 +621,10 @@ class Tensor:
             b = _direct_operand(self, other)
             if b is not None:
                 try:
-                    with _IGNORE_FP_ERRORS:
+                    if type(b) is not np.ndarray and 1 <= builtins.abs(b) < math.inf:
+                        # cannot divide by zero or overflow: skip errstate (it costs ~2 µs)
+                        return Tensor._from_array(self._data / b)
+                    with ignore_fp_errors():  # PyTorch never warns on x / 0
                         return Tensor._from_array(self._data / b)
                 except (ValueError, OverflowError):
                     pass
@@ -638,7 +635,7 @@ class Tensor:
             b = _direct_operand(self, other)
             if b is not None:
                 try:
-                    with _IGNORE_FP_ERRORS:
+                    with ignore_fp_errors():
                         return Tensor._from_array(b / self._data)
                 except (ValueError, OverflowError):
                     pass
@@ -823,7 +820,10 @@ _FUNCTIONAL_METHODS = [
     "addcmul_", "addcdiv_", "lerp_", "sign_", "square_", "reciprocal_", "fill_diagonal_",
     "index_add_", "index_copy_", "squeeze_", "unsqueeze_", "t_", "transpose_", "resize_",
     "bitwise_and_", "bitwise_or_", "bitwise_xor_", "logical_not_", "nan_to_num_",
-    "masked_scatter_", "put_", "requires_grad_",
+    "masked_scatter_", "put_", "requires_grad_", "subtract_", "multiply_", "divide_",
+    "true_divide_", "floor_divide_", "remainder_", "fmod_", "negative_", "absolute_", "exp2_",
+    "log2_", "log10_", "log1p_", "expm1_", "rsqrt_", "sin_", "cos_", "tan_", "frac_", "erf_",
+    "bitwise_not_", "logical_and_", "logical_or_", "atan2_", "hypot_",
 ]
 
 
@@ -837,6 +837,6 @@ def _bind_functional_methods() -> None:
 
 _function._register_tensor_class(Tensor)
 
-from minigrad import ops as _ops  # noqa: E402  (ops import Tensor: bind after the class exists)
+from minigrad import ops as _ops
 
 _bind_functional_methods()

@@ -86,3 +86,36 @@ def compare_with_torch(name_or_fn, *arrays, torch_fn=None, rtol=1e-5, atol=1e-6,
         for o, t in zip(ours, theirs):
             if t.grad is not None:
                 assert_close(o.grad, t.grad, rtol=rtol, atol=atol)
+
+
+def assert_same_error(name_or_fn, *arrays, **kwargs) -> type:
+    """The op raises the same exception type in minigrad as in PyTorch (PyTorch's check is
+    skipped when it is not installed; minigrad must raise regardless). Arguments as in
+    ``compare_with_torch``; NumPy arrays become tensors. Returns minigrad's exception type."""
+
+    def resolve(lib):
+        if callable(name_or_fn):
+            return lambda *a, **k: name_or_fn(lib, *a, **k)
+        obj = lib
+        for part in name_or_fn.split("."):
+            obj = getattr(obj, part)
+        return obj
+
+    def call(lib):
+        args = [lib.tensor(a) if isinstance(a, np.ndarray) else a for a in arrays]
+        try:
+            resolve(lib)(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001 (the type is what is compared)
+            return type(error)
+        return None
+
+    ours = call(minigrad)
+    assert ours is not None, "minigrad did not raise"
+    try:
+        import torch
+    except ImportError:
+        return ours
+    theirs = call(torch)
+    assert theirs is not None, "PyTorch did not raise: the test case is wrong"
+    assert issubclass(ours, theirs), f"minigrad raised {ours.__name__}, PyTorch {theirs.__name__}"
+    return ours

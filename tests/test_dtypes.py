@@ -90,6 +90,24 @@ def test_promote_converts_python_numbers_and_keeps_tensors():
         promote(x, "a")
 
 
+def test_dims_of_zero_dim_tensors():
+    from minigrad.ops._util import normalize_dim, normalize_dims
+
+    assert normalize_dims(0, 0) == () and normalize_dims(-1, 0) == ()
+    assert normalize_dims([0], 0) == ()
+    assert normalize_dims(None, 0) == () and normalize_dims(-1, 3) == (2,)
+    assert normalize_dims((0, -1), 2) == (0, 1)
+    with pytest.raises(IndexError, match=r"expected to be in range of \[-1, 0\], but got 1"):
+        normalize_dims(1, 0)
+    with pytest.raises(RuntimeError, match="appears multiple times"):
+        normalize_dims((0, -2), 2)
+    assert normalize_dim(-2, 2) == 0
+    with pytest.raises(TypeError):
+        normalize_dim(1.0, 2)
+    s = minigrad.tensor(2.5)
+    assert s.sum(0).item() == 2.5 and s.sum(-1, keepdim=True).shape == ()
+
+
 def test_no_silent_float64_promotion():
     x = minigrad.ones(2)
     for y in (x * 2.5, x + np.float64(1.0), x / 3, x - minigrad.tensor(1.0, dtype=minigrad.float64),

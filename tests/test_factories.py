@@ -248,6 +248,15 @@ def test_as_tensor_and_from_numpy_share_memory():
 def test_size_errors():
     with pytest.raises(RuntimeError, match="negative"):
         minigrad.zeros(-1)
+    for make in (lambda: minigrad.zeros(2**62), lambda: minigrad.rand(2**31, 2**31),
+                 lambda: minigrad.zeros(0, 2**62), lambda: minigrad.eye(2**40),
+                 lambda: minigrad.randint(0, 5, (2**62,))):
+        with pytest.raises(RuntimeError, match="not enough memory"):
+            make()
+    with pytest.raises(RuntimeError, match="Overflow when unpacking long"):
+        minigrad.tensor(2**70)
+    with pytest.raises(RuntimeError, match="Overflow when unpacking long"):
+        minigrad.tensor([1, 2**70])
     with pytest.raises(TypeError):
         minigrad.zeros(2.5)
     with pytest.raises(TypeError):

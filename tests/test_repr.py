@@ -103,8 +103,8 @@ def test_set_printoptions_matches_pytorch():
     torch = torch_or_skip()
     array = (np.random.default_rng(1).standard_normal((3, 30)) * 10).astype(np.float32)
     saved = get_printoptions()
-    settings = [dict(precision=2), dict(threshold=20, edgeitems=2), dict(linewidth=40),
-                dict(sci_mode=True), dict(profile="short"), dict(profile="full")]
+    settings = [{"precision": 2}, {"threshold": 20, "edgeitems": 2}, {"linewidth": 40},
+                {"sci_mode": True}, {"profile": "short"}, {"profile": "full"}]
     try:
         for kwargs in settings:
             minigrad.set_printoptions(**kwargs)
@@ -126,7 +126,7 @@ def test_format_and_str_of_parameters_and_views():
     x = minigrad.arange(6.0).reshape(2, 3)
     assert str(x[1]) == "tensor([3., 4., 5.])"
     assert f"{minigrad.tensor(2.5):.3f}" == "2.500"
-    assert "%.5f" % minigrad.tensor(2.5) == "2.50000"
+    assert "%.5f" % minigrad.tensor(2.5) == "2.50000"  # noqa: UP031
     assert f"{x}" == str(x)
     with pytest.raises(TypeError):
         f"{x:.2f}"  # PyTorch formats only 0-d tensors with a format spec

@@ -1,13 +1,15 @@
 """The benchmark cases. Each module registers ``Case``s with ``@case``; a case builds, for one
 size, the callables to time (minigrad, NumPy, PyTorch when importable) and a check that
-minigrad's result agrees with the NumPy baseline. Every run executes the checks; ``--quick``
-(CI's smoke test) fails when one disagrees."""
+minigrad's result agrees with the NumPy baseline. Every run executes the checks and exits with
+status 1 when one disagrees; ``--quick`` runs them on tiny sizes (CI's smoke test)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+
+from bench.report import fmt_time
 
 
 class Skip(Exception):
@@ -47,7 +49,7 @@ class Target:
 
     def describe(self) -> str:
         if self.lib is None:
-            return f"minigrad < {_fmt_seconds(self.max_seconds)}"
+            return f"minigrad < {fmt_time(self.max_seconds)}"
         lib = {"numpy": "NumPy", "torch": "PyTorch"}[self.lib]
         if self.min_speedup == 1.0 and self.strict:
             return f"faster than {lib}"
@@ -63,17 +65,13 @@ class Target:
         if not ours:
             return None
         if self.lib is None:
-            return _fmt_seconds(ours), ours <= self.max_seconds
+            return fmt_time(ours), ours <= self.max_seconds
         other = entry.get(self.lib)
         if not other:
             return None
         speedup = other / ours
         met = speedup > self.min_speedup if self.strict else speedup >= self.min_speedup
         return f"{speedup:.2f}x", met
-
-
-def _fmt_seconds(s: float) -> str:
-    return f"{s * 1e6:.2f} us" if s < 1e-3 else f"{s * 1e3:.1f} ms" if s < 1 else f"{s:.2f} s"
 
 
 @dataclass

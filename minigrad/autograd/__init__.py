@@ -2,17 +2,42 @@
 from __future__ import annotations
 
 from minigrad.autograd import anomaly, engine, grad_mode
-from minigrad.autograd.anomaly import detect_anomaly, set_detect_anomaly
-from minigrad.autograd.function import Function, once_differentiable
-from minigrad.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from minigrad.autograd.grad_mode import (
-    enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
+from minigrad.autograd.anomaly import (
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
 )
+from minigrad.autograd.function import Function, once_differentiable
+from minigrad.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from minigrad.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = [
-    "backward", "grad", "Function", "once_differentiable", "gradcheck", "gradgradcheck",
-    "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "inference_mode", "detect_anomaly", "set_detect_anomaly", "anomaly", "engine", "grad_mode",
+    "Function",
+    "GradcheckError",
+    "anomaly",
+    "backward",
+    "detect_anomaly",
+    "enable_grad",
+    "engine",
+    "grad",
+    "grad_mode",
+    "gradcheck",
+    "gradgradcheck",
+    "inference_mode",
+    "is_anomaly_check_nan_enabled",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "no_grad",
+    "once_differentiable",
+    "set_detect_anomaly",
+    "set_grad_enabled",
 ]
 
 

@@ -10,7 +10,7 @@ graph that leads to them runs.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -198,12 +198,14 @@ def _execute(ready, buffers, dependencies, capture, captured, needed, inputs, ac
         if grads is not None:
             if len(grads) == 1:
                 if grads[0] is not None:
-                    result = node._function.backward(node, grads[0])
+                    result = node._function.backward(node, grads[0]) if not check_anomaly \
+                        else _backward_in_anomaly_mode(node, grads)
             elif any(g is not None for g in grads):
                 if node.materialize_grads:
                     grads = [g if g is not None else _zeros_for_output(node, slot)
                              for slot, g in enumerate(grads)]
-                result = node._function.backward(node, *grads)
+                result = node._function.backward(node, *grads) if not check_anomaly \
+                    else _backward_in_anomaly_mode(node, grads)
         if not retain_graph:
             node._saved = node._saved_versions = None
             node._freed = True
@@ -218,9 +220,12 @@ def _execute(ready, buffers, dependencies, capture, captured, needed, inputs, ac
         if type(result) is not tuple:
             result = (result,)
         if len(result) != len(edges):
-            result = _pad_result(node, result)
+            n_missing = len(edges) - len(result)
+            if n_missing > 0 and edges[-1] is None and not any(edges[len(result):]):
+                result += (None,) * n_missing  # omitted trailing non-tensor arguments
+            else:
+                result = _pad_result(node, result)
         meta = node.input_meta
-        checked = [] if check_anomaly else None
         for i, edge in enumerate(edges):
             if edge is None:
                 continue
@@ -228,10 +233,9 @@ def _execute(ready, buffers, dependencies, capture, captured, needed, inputs, ac
             g = result[i]
             if g is not None:
                 a = getattr(g, "_data", None)
-                if a is None or a.shape != meta[i][0] or a.dtype != meta[i][1]:
+                shape, dtype = meta[i]
+                if a is None or a.shape != shape or (a.dtype is not dtype and a.dtype != dtype):
                     g = _check_input_grad(node, i, g)
-                if checked is not None:
-                    checked.append(g)
                 slot = edge[1]
                 buf = buffers.get(child)
                 if buf is None:
@@ -249,8 +253,18 @@ def _execute(ready, buffers, dependencies, capture, captured, needed, inputs, ac
             dependencies[child] -= 1
             if dependencies[child] == 0:
                 ready.append(child)
-        if checked:
-            anomaly.check_gradients(node, checked)
+
+
+def _backward_in_anomaly_mode(node: Node, grads: list):
+    """``backward`` checked for NaN; any error is preceded by a warning that shows where the
+    node's forward was called (as PyTorch's anomaly mode)."""
+    try:
+        result = node._function.backward(node, *grads)
+        anomaly.check_gradients(node, result if type(result) is tuple else (result,))
+    except Exception:
+        anomaly.warn_with_forward_stack(node)
+        raise
+    return result
 
 
 def _pad_result(node: Node, result: tuple) -> tuple:

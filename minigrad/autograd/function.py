@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd import grad_mode
+from minigrad.autograd import anomaly, grad_mode
 
 _state = grad_mode._state
+_new = object.__new__
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -38,7 +39,7 @@ class _SavedOutput:
     """An output saved for backward, kept without its grad_fn to avoid a reference cycle
     (node -> saved output -> node); ``unpack`` rebuilds the tensor with the node as grad_fn."""
 
-    __slots__ = ("data", "output_nr", "version_counter", "requires_grad")
+    __slots__ = ("data", "output_nr", "requires_grad", "version_counter")
 
     def __init__(self, tensor, output_nr: int):
         self.data = tensor._data
@@ -250,11 +251,16 @@ class Function(metaclass=FunctionMeta):
             raw = cls.forward(ctx, *args, **kwargs)
 
         if type(raw) is np.ndarray:  # the common case: one fresh array
-            out = Tensor._from_array(raw)
+            out = _new(Tensor)  # Tensor._from_array inlined: this runs for every op
+            out._data = raw
+            out._requires_grad = False
+            out._version_counter = [0]
             if raw.base is not None:
                 _link_view(out, cls, args, kwargs, enabled)
             if record:
                 _link_inputs(ctx, args)
+                if anomaly._enabled:
+                    ctx.metadata["traceback_"] = anomaly.creation_stack()
                 skip = ctx._non_differentiable
                 if raw.dtype.kind == "f" and not (skip and id(out) in skip):
                     out._requires_grad = True
@@ -309,6 +315,8 @@ def _link_inputs(ctx: Node, args: tuple) -> None:
 def _link(ctx: Node, args: tuple, outputs) -> None:
     """Connect the node to its inputs (edges) and outputs (grad_fn), in grad mode."""
     _link_inputs(ctx, args)
+    if anomaly._enabled:
+        ctx.metadata["traceback_"] = anomaly.creation_stack()
     n = len(outputs)
     if n != 1:
         ctx.num_outputs = n

@@ -57,7 +57,7 @@ class _GradMode:
 
         return wrapper
 
-    def clone(self) -> "_GradMode":
+    def clone(self) -> _GradMode:
         return self.__class__()
 
 
@@ -99,7 +99,7 @@ class set_grad_enabled(_GradMode):
         _state.enabled = self._prev  # decorating must not leave the mode changed
         return super().__call__(func)
 
-    def clone(self) -> "set_grad_enabled":
+    def clone(self) -> set_grad_enabled:
         return self.__class__(self._mode)
 
 

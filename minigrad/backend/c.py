@@ -136,7 +136,7 @@ def _single_thread_in_child() -> None:
     lib.mg_set_num_threads(1)
 
 
-if hasattr(os, "register_at_fork") and lib.mg_has_openmp():
+if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_single_thread_in_child)
 
 
@@ -308,11 +308,15 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         n = b.shape[1]
         if k == b.shape[0] and m and n and k:
             fa, fb = a.flags, b.flags
-            if fa.c_contiguous and fb.c_contiguous:
+            # C-ordered or transposed (F-ordered) operands go straight to C with a flag
+            if (fa.c_contiguous or fa.f_contiguous) and (fb.c_contiguous or fb.f_contiguous):
+                ta = 0 if fa.c_contiguous else 1
+                tb = 0 if fb.c_contiguous else 1
                 c = np.empty((m, n), dt)
                 arr = kern.arr
-                rc = kern.gemm(0, 0, m, n, k, 1.0, _from_buffer(arr, a), k,
-                               _from_buffer(arr, b), n, 0.0, _from_buffer(arr, c), n)
+                rc = kern.gemm(ta, tb, m, n, k, 1.0, _from_buffer(arr, a.T if ta else a),
+                               m if ta else k, _from_buffer(arr, b.T if tb else b),
+                               k if tb else n, 0.0, _from_buffer(arr, c), n)
                 if rc:
                     _check(rc, "matmul")
                 return c
@@ -371,6 +375,25 @@ def gemm(a: np.ndarray, b: np.ndarray, c: Optional[np.ndarray] = None, alpha: fl
     c: (..., M, N) with the full broadcast batch shape, updated in place and returned; when c is
     None a new array is returned and beta is ignored. beta == 0 never reads c (BLAS rule).
     """
+    if (c is None and type(a) is _ND and type(b) is _ND and a.ndim == 2 and b.ndim == 2
+            and a.dtype == b.dtype and a.dtype in _KERNELS):
+        # The hot path of linear layers: two C-ordered matrices, no output given.
+        fa, fb = a.flags, b.flags
+        if fa.c_contiguous and fb.c_contiguous:
+            ra, ca = a.shape
+            rb, cb = b.shape
+            m, k = (ca, ra) if trans_a else (ra, ca)
+            n, kb = (rb, cb) if trans_b else (cb, rb)
+            if k == kb and m and n and k:
+                kern = _KERNELS[a.dtype]
+                arr = kern.arr
+                out = np.empty((m, n), a.dtype)
+                rc = kern.gemm(1 if trans_a else 0, 1 if trans_b else 0, m, n, k, alpha,
+                               _from_buffer(arr, a), ca, _from_buffer(arr, b), cb, 0.0,
+                               _from_buffer(arr, out), n)
+                if rc:
+                    _check(rc, "gemm")
+                return out
     cm.as_array(a, "a")
     cm.as_array(b, "b")
     arrays = (a, b) if c is None else (a, b, cm.as_array(c, "c"))

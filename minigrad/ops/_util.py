@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from minigrad import dtypes as _dtype
+from minigrad._errstate import ignore_fp_errors  # noqa: F401  (for the op families)
 from minigrad.tensor import Tensor
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
@@ -105,9 +106,16 @@ def normalize_dim(dim: int, ndim: int) -> int:
 
 
 def normalize_dims(dim, ndim: int) -> tuple[int, ...]:
-    """``None`` means every dim; an int or a tuple/list of ints is normalised and checked."""
+    """``None`` means every dim; an int or a tuple/list of ints is normalised and checked.
+
+    A 0-d tensor accepts dim 0 or -1 (as PyTorch) and has no axis to reduce: ``()``.
+    """
     if dim is None:
         return tuple(range(ndim))
+    if ndim == 0:
+        for d in dim if isinstance(dim, (list, tuple)) else (dim,):
+            normalize_dim(d, 0)
+        return ()
     if isinstance(dim, (list, tuple)):
         dims = tuple(normalize_dim(d, ndim) for d in dim)
         if len(set(dims)) != len(dims):

@@ -22,6 +22,7 @@ from typing import Optional, Sequence, Tuple, Union
 import numpy as np
 
 from minigrad import backend
+from minigrad.autograd import grad_mode
 from minigrad.autograd.function import Function
 from minigrad.tensor import Tensor
 
@@ -153,6 +154,13 @@ def conv_weight_grad_array(x: np.ndarray, gy: np.ndarray, s, p, d, groups: int, 
 
 # ---- differentiable Functions ----------------------------------------------------------------
 
+def _bias_grad(grad: Tensor) -> Tensor:
+    """Sum over (N, H, W); a plain ndarray reduction unless a graph is being built."""
+    if grad_mode.is_grad_enabled():
+        return grad.sum((0, 2, 3))
+    return Tensor._from_array(np.einsum("nchw->c", grad._data))
+
+
 class Conv2dFn(Function):
     """x (N, C, H, W), w (O, C/g, kh, kw), b (O,) or None -> (N, O, OH, OW)."""
 
@@ -178,7 +186,7 @@ class Conv2dFn(Function):
         gw = None
         if need_w:
             gw = ConvWeightGrad.apply(x, grad, s, p, d, g, ctx.k_hw, getattr(ctx, "cols", None))
-        gb = grad.sum((0, 2, 3)) if need_b else None
+        gb = _bias_grad(grad) if need_b else None
         return (gx, gw, gb) + (None,) * (len(ctx.needs_input_grad) - 3)
 
 
@@ -206,7 +214,7 @@ class ConvTranspose2dFn(Function):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx = Conv2dFn.apply(grad, w, None, s, p, d, g, ctx.x_hw) if need_x else None
         gw = ConvWeightGrad.apply(grad, x, s, p, d, g, ctx.k_hw, None) if need_w else None
-        gb = grad.sum((0, 2, 3)) if need_b else None
+        gb = _bias_grad(grad) if need_b else None
         return (gx, gw, gb) + (None,) * (len(ctx.needs_input_grad) - 3)
 
 

@@ -1,5 +1,4 @@
 """``Tensor.backward`` and ``autograd.grad``: arguments, defaults, errors, higher orders."""
-import numpy as np
 import pytest
 
 import minigrad

@@ -67,9 +67,8 @@ def test_set_grad_enabled_as_function_context_and_decorator():
 
 
 def test_modes_restore_after_exceptions():
-    with pytest.raises(ValueError):
-        with minigrad.no_grad():
-            raise ValueError
+    with pytest.raises(ValueError), minigrad.no_grad():
+        raise ValueError
     assert minigrad.is_grad_enabled()
 
     @minigrad.no_grad()

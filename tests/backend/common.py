@@ -20,11 +20,3 @@ def tol(dtype, k: int = 1):
     if np.dtype(dtype) == np.float32:
         return 1e-4, 1e-5 * (k ** 0.5 + 1)
     return 1e-10, 1e-12 * (k ** 0.5 + 1)
-
-
-@pytest.fixture
-def threads():
-    """Restores the thread count after a test that changes it."""
-    n = backend.get_num_threads()
-    yield backend
-    backend.set_num_threads(n)

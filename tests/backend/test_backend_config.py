@@ -4,11 +4,10 @@ import subprocess
 import sys
 import textwrap
 
-import numpy as np
 import pytest
 
 from minigrad import backend
-from tests.backend.common import C, needs_c, threads  # noqa: F401
+from tests.backend.common import needs_c
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

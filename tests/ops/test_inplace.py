@@ -41,7 +41,7 @@ def test_in_place_values_and_gradients_match_pytorch(name, make_args, kwargs):
     for lib in (minigrad, torch):
         leaf = lib.tensor(_X, dtype=lib.float64, requires_grad=True)
         y = leaf * 2  # a non-leaf: in-place is allowed and recorded
-        args = make_args(lib, lambda a: lib.tensor(a, dtype=lib.float64))
+        args = make_args(lib, lambda a, lib=lib: lib.tensor(a, dtype=lib.float64))
         out = getattr(y, name)(*args, **kwargs)
         assert out is y
         (y * lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)).sum().backward()
@@ -373,3 +373,47 @@ def test_optimizer_style_updates_under_no_grad():
         w.grad.zero_()
     assert_close(w, [0.8, 1.6]) and w.grad.tolist() == [0.0, 0.0]
     assert w.is_leaf
+
+
+_TWIN_ARGS = {
+    "add": (0.5,), "sub": (0.5,), "subtract": (0.5,), "mul": (1.5,), "multiply": (1.5,),
+    "div": (2.0,), "divide": (2.0,), "true_divide": (2.0,), "floor_divide": (0.3,),
+    "remainder": (0.3,), "fmod": (0.3,), "pow": (2,), "clamp": (0.2, 0.6), "clip": (0.2, 0.6),
+    "clamp_min": (0.4,), "clamp_max": (0.4,), "lerp": ("tensor", 0.3), "atan2": ("tensor",),
+    "hypot": ("tensor",), "masked_fill": ("mask", 7.0), "addcmul": ("tensor", "tensor"),
+    "addcdiv": ("tensor", "tensor"), "index_fill": (0, "index", -1.0),
+    "scatter": (0, "index", "tensor"), "scatter_add": (0, "index", "tensor"),
+    "index_add": (0, "index", "tensor"), "index_copy": (0, "index", "tensor"),
+}
+_BOOL_TWINS = {"bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "logical_not",
+               "logical_and", "logical_or"}
+
+
+def _twin_names():
+    from minigrad.ops.inplace import _TWINS
+
+    return [n for n in _TWINS if n not in ("masked_scatter", "put", "nan_to_num")]
+
+
+@pytest.mark.parametrize("name", _twin_names())
+def test_every_in_place_twin_matches_pytorch(name):
+    torch = torch_or_skip()
+    assert hasattr(minigrad.Tensor, name + "_"), f"Tensor.{name}_ is not bound"
+    data = np.array([0.25, 0.5, 0.75], dtype=np.float32)
+    results = []
+    for lib in (minigrad, torch):
+        if name in _BOOL_TWINS:
+            x = lib.tensor([True, False, True])
+            args = () if name in ("bitwise_not", "logical_not") else \
+                (lib.tensor([True, True, False]),)
+        else:
+            x = lib.tensor(data)
+            args = tuple(
+                lib.tensor([0.1, 0.9, 0.4]) if a == "tensor" else
+                lib.tensor([True, False, True]) if a == "mask" else
+                lib.tensor([2, 0, 1]) if a == "index" else a
+                for a in _TWIN_ARGS.get(name, ()))
+        out = getattr(x, name + "_")(*args)
+        assert out is x
+        results.append(x.numpy().copy())
+    assert_close(results[0], results[1], rtol=1e-6)

@@ -153,3 +153,35 @@ def test_state_dict_layout_matches_torch(name, kwargs):
             np.testing.assert_allclose(
                 np.asarray(a["state"][i][key]._data), tv.numpy(), rtol=1e-5, atol=1e-10, err_msg=key
             )
+
+
+@pytest.mark.parametrize(
+    "name, kwargs", [("SGD", {"lr": 0.1, "momentum": 0.9}), ("AdamW", {"lr": 0.02})]
+)
+def test_nn_model_with_scheduler_matches_torch(name, kwargs):
+    # the textbook loop: model.parameters() (a generator), zero_grad, backward, step, sched.step
+    nn = pytest.importorskip("minigrad.nn")
+
+    def build(lib_nn):
+        return lib_nn.Sequential(lib_nn.Linear(3, 5), lib_nn.Tanh(), lib_nn.Linear(5, 2)).double()
+
+    tmodel, mmodel = build(torch.nn), build(nn)
+    with torch.no_grad(), mg.no_grad():
+        for tp, mp in zip(tmodel.parameters(), mmodel.parameters()):
+            mp.copy_(mg.tensor(tp.numpy().copy(), dtype=mg.float64))
+
+    def train(lib, model, x, y):
+        opt = getattr(lib.optim, name)(model.parameters(), **kwargs)
+        sched = lib.optim.lr_scheduler.StepLR(opt, step_size=5, gamma=0.5)
+        for _ in range(STEPS):
+            opt.zero_grad()
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            opt.step()
+            sched.step()
+        return [p.detach().numpy().copy() for p in model.parameters()]
+
+    want = train(torch, tmodel, torch.tensor(X), torch.tensor(Y))
+    got = train(mg, mmodel, mg.tensor(X, dtype=mg.float64), mg.tensor(Y, dtype=mg.float64))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-10)

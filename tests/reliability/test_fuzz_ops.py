@@ -49,8 +49,14 @@ UNARY = {
 def test_unary(name, case):
     """op(x) for every dtype, shape and layout; float input must succeed."""
     ours = run(getattr(minigrad, name), case.tensor)
-    ref = reference(UNARY[name], case.array)
-    check(ours, ref, f"{name}({case})", must_succeed=case.array.dtype.kind == "f")
+    a = case.array
+    if a.dtype.kind == "f":
+        check(ours, reference(UNARY[name], a), f"{name}({case})", must_succeed=True)
+    elif not ours.raised:
+        # Integer and bool input: PyTorch computes some ops in float, refuses others (frac,
+        # neg of bool); whatever minigrad returns must equal the op on the float values.
+        assert_matches(ours.value, UNARY[name](a.astype(np.float64)),
+                       f"{name}({case})")
 
 
 INPLACE = ("abs", "neg", "exp", "log", "sqrt", "sin", "tanh", "sigmoid", "floor", "reciprocal")
@@ -78,7 +84,7 @@ def test_inplace_on_overlapping_view_is_refused_or_exact(case):
     """Writing into an expanded view (many elements share one address) either raises
     RuntimeError, as PyTorch, or stays consistent; it never corrupts memory."""
     t = case.tensor
-    overlapping = 0 in t._data.strides and t._data.size > 1
+    overlapping = 0 in t._data.strides
     ours = run(t.add_, 1.0)
     if ours.raised:
         assert isinstance(ours.error, RuntimeError), repr(ours.error)
@@ -160,8 +166,7 @@ def _reduction(np_fn, empty_ok: bool = True, **fixed):
     def ref(a, dim, keepdim):
         axis = _axis(dim, a.ndim)
         if not empty_ok and a.size == 0:
-            sizes = a.shape if axis is None else [a.shape[d] for d in np.atleast_1d(axis)]
-            if a.ndim == 0 or 0 in sizes or axis is None:
+            if axis is None or 0 in [a.shape[d] for d in np.atleast_1d(axis)]:
                 raise IndexError("empty reduction")
         out = np_fn(a, axis=axis, keepdims=keepdim if a.ndim else False, **fixed)
         return out
@@ -170,7 +175,8 @@ def _reduction(np_fn, empty_ok: bool = True, **fixed):
 
 def _logsumexp(a, axis=None, keepdims=False):
     if axis is None:
-        return np.logaddexp.reduce(a.ravel(), axis=0)
+        out = np.logaddexp.reduce(a.ravel(), axis=0)
+        return np.reshape(out, (1,) * a.ndim) if keepdims else out
     axes = (axis,) if np.isscalar(axis) else tuple(axis)
     out = a
     for ax in sorted((x % a.ndim for x in axes), reverse=True):
@@ -222,13 +228,14 @@ def test_reduction(name, case, dim, keepdim):
 
 def _arg_reduction(np_fn):
     def ref(a, dim, keepdim):
-        if a.size == 0:
-            raise IndexError("empty")
-        if dim is None:
-            return np.asarray(np_fn(a.ravel()))
-        axis = _axis(dim, a.ndim)
+        axis = None if dim is None else _axis(dim, a.ndim)
         if axis is None:
-            return np.asarray(np_fn(a.ravel()))
+            if a.size == 0:
+                raise IndexError("empty")
+            flat = np.asarray(np_fn(a.ravel()))
+            return flat.reshape((1,) * a.ndim) if keepdim else flat
+        if a.shape[axis] == 0:
+            raise IndexError("empty reduction dim")
         return np_fn(a, axis=axis, keepdims=keepdim)
     return ref
 
@@ -290,25 +297,17 @@ def test_dim_ops(name, ref, case, dim):
 @given(case=tensors(FLOAT_DTYPES, min_dims=1, special=True), dim=st.integers(-5, 4))
 def test_max_with_dim(case, dim):
     """max(x, dim) -> (values, indices): values as NumPy's (NaN propagates), indices point
-    at them."""
+    at them; empty dims and out-of-range dims raise."""
     ours = run(minigrad.max, case.tensor, dim)
     ref = reference(lambda a: np.max(a, axis=_axis(dim, a.ndim)), case.array)
-    check(ours, Outcome_values(ref), f"max({case}, {dim})")
-    if not ours.raised:
-        values, indices = ours.value
-        taken = np.take_along_axis(case.array, np.expand_dims(indices._data, dim), dim)
-        assert_matches(np.squeeze(taken, dim), values._data, "max indices")
-
-
-def Outcome_values(ref):
-    """Compare only the values of a (values, indices) pair."""
-    if ref.raised:
-        return ref
-    from tests.reliability.fuzz import Outcome
-
-    class _First:
-        pass
-    return Outcome(value=ref.value)
+    what = f"max({case}, {dim})"
+    if ref.raised or ours.raised:
+        check(ours, ref, what)
+        return
+    values, indices = ours.value
+    assert_matches(values, ref.value, what)
+    taken = np.take_along_axis(case.array, np.expand_dims(indices._data, dim), dim)
+    assert_matches(np.squeeze(taken, dim), values._data, what + " indices")
 
 
 # ---- shape and index ops -----------------------------------------------------------------
@@ -318,6 +317,11 @@ def _perm_ref(a, dims):
             not -a.ndim <= d < a.ndim for d in dims):
         raise RuntimeError("bad permutation")
     return np.transpose(a, dims)
+
+
+def _transpose_ref(a, dim0, dim1):
+    i, j = _axis(dim0, a.ndim), _axis(dim1, a.ndim)
+    return a if a.ndim == 0 else np.swapaxes(a, i, j)
 
 
 def _squeeze_ref(a, dim):
@@ -430,6 +434,8 @@ def _movedim_ref(a, src, dst):
 
 
 def _flip_ref(a, dims):
+    if not dims:
+        return a
     axes = _axis(tuple(dims), a.ndim)
     return np.flip(a, axes) if axes is not None else (a if a.ndim == 0 else np.flip(a))
 
@@ -440,8 +446,7 @@ SHAPE_OPS = {
                 st.tuples(st.lists(st.integers(-2, 5), max_size=4).map(tuple))),
     "permute": (lambda t, d: minigrad.permute(t, d), _perm_ref,
                 st.tuples(st.lists(small, max_size=4).map(tuple))),
-    "transpose": (minigrad.transpose, lambda a, i, j: np.swapaxes(
-        a, _axis(i, a.ndim) or 0, _axis(j, a.ndim) or 0), st.tuples(small, small)),
+    "transpose": (minigrad.transpose, _transpose_ref, st.tuples(small, small)),
     "squeeze": (minigrad.squeeze, _squeeze_ref, st.tuples(st.one_of(st.none(), small))),
     "unsqueeze": (minigrad.unsqueeze, _unsqueeze_ref, st.tuples(st.integers(-6, 5))),
     "flatten": (minigrad.flatten, _flatten_ref, st.tuples(small, small)),
@@ -485,7 +490,6 @@ def test_cat_and_stack(data):
         ours = run(getattr(minigrad, name), [c.tensor for c in cases], dim)
 
         def ref(arrays, np_fn=np_fn, name=name):
-            ndims = {a.ndim for a in arrays}
             if name == "cat":
                 arrays = [a for a in arrays if a.shape != (0,)] or arrays[:1]
                 if any(a.ndim == 0 for a in arrays):
@@ -495,7 +499,6 @@ def test_cat_and_stack(data):
                 if len({a.shape for a in arrays}) != 1:
                     raise RuntimeError("stack expects equal shapes")
                 _unsqueeze_ref(arrays[0], dim)
-            del ndims
             return np_fn(arrays, axis=dim)
         expected = reference(ref, [c.array for c in cases])
         check(ours, expected, f"{name}({cases}, {dim})")
@@ -590,9 +593,7 @@ def test_index_ops(data):
     mshape = data.draw(shapes(max_dims=3))
     mask = rng.random(mshape) < 0.5
 
-    def masked_ref():
-        if np.broadcast_shapes(mask.shape, a.shape) != a.shape:
-            raise RuntimeError("mask shape")
+    def masked_ref():  # the out-of-place op broadcasts the input too, as PyTorch
         return np.where(mask, -7.0, a).astype(a.dtype)
     check(run(minigrad.masked_fill, t, minigrad.tensor(mask), -7.0), reference(masked_ref),
           f"masked_fill({case}, mask{mask.shape})")
@@ -621,10 +622,9 @@ def test_sorting(name, case, dim, k):
             axis = _axis(dim, a.ndim)
             if not 0 <= k <= a.shape[axis]:
                 raise RuntimeError("k out of range")
-            s = -np.sort(-np.where(np.isnan(a), np.inf, a), axis=axis)
-            s = np.where(np.isinf(s) & (s > 0) & np.isnan(np.sort(a, axis=axis)[..., ::-1])
-                         if False else False, np.nan, s)
-            return np.take(s, np.arange(k), axis=axis)
+            # NumPy sorts NaN last; PyTorch's topk counts NaN as the largest value.
+            descending = np.flip(np.sort(a, axis=axis), axis)
+            return np.take(descending, np.arange(k), axis=axis)
         ref = reference(topk_ref)
     if ref.raised or ours.raised:
         check(ours, ref, f"{name}({case}, dim={dim}, k={k})")
@@ -640,9 +640,7 @@ def test_sorting(name, case, dim, k):
     if name == "sort":
         assert_matches(values, ref.value, f"sort({case}, {dim})")
     else:
-        nan_free = ~np.isnan(a).any()
-        if nan_free:
-            assert_matches(values, ref.value, f"topk({case}, {k}, {dim})")
+        assert_matches(values, ref.value, f"topk({case}, {k}, {dim})")
 
 
 # ---- linear algebra -------------------------------------------------------------------------
@@ -687,7 +685,6 @@ LINALG = {"matmul": np.matmul, "mm": _mm_ref, "bmm": _bmm_ref, "mv": _mv_ref, "d
 def test_linalg(name, data):
     """Products with compatible or clashing shapes (zero-size K included), ranks 0-4,
     mixed float dtypes, NaN/inf and strided operands."""
-    ka = data.draw(st.integers(0, 4))
     a = data.draw(tensors(FLOAT_DTYPES, min_dims=0, max_dims=4, max_side=3))
     if data.draw(st.booleans()) and a.array.ndim:
         k = a.array.shape[-1]
@@ -696,10 +693,9 @@ def test_linalg(name, data):
     else:
         b_shape = data.draw(shapes(max_dims=4, max_side=3))
     b = data.draw(tensors(FLOAT_DTYPES, shape=b_shape))
-    del ka
     ours = run(getattr(minigrad, name), a.tensor, b.tensor)
     ref = reference(LINALG[name], a.array, b.array)
-    if not ref.raised and a.array.dtype != b.array.dtype:
+    if not ref.raised and a.array.dtype != b.array.dtype and name != "outer":
         # PyTorch does not promote across float dtypes in products.
         assert ours.raised and isinstance(ours.error, RuntimeError), f"{name}: {ours}"
         return
@@ -736,8 +732,14 @@ def test_factory_sizes(name, sizes):
         sizes = sizes[:2]
     negative = any(s < 0 for s in sizes)
     nbytes = math.prod(max(s, 0) for s in sizes) * 8
+    extent = math.prod(max(s, 1) for s in sizes) * 8
     if negative:
         assert ours.raised and isinstance(ours.error, RuntimeError), f"{name}{sizes}: {ours}"
+    elif nbytes == 0 and extent > 2 ** 40:
+        # Empty, but with a dimension NumPy cannot index (PyTorch keeps such shapes; a
+        # NumPy-backed storage cannot): refusing is fine, as long as it is documented.
+        if ours.raised:
+            assert isinstance(ours.error, (RuntimeError, MemoryError)), f"{name}{sizes}: {ours}"
     elif nbytes > 2 ** 40:
         assert ours.raised and isinstance(ours.error, (RuntimeError, MemoryError)), (
             f"{name}{sizes}: {ours}")
