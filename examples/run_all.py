@@ -221,7 +221,10 @@ def run(exp: Experiment, out: str, quick: bool, timeout_min: float | None) -> di
     print(f"\n=== {exp.key}: {' '.join(cmd[1:])}", flush=True)
     limit = 60 * (timeout_min if timeout_min is not None else exp.timeout_min)
     tic = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=out)
+    # Default SIGINT handling in the child, even when run_all itself runs in the background
+    # (where the shell makes it ignore SIGINT): Python then turns Ctrl-C into KeyboardInterrupt.
+    reset = (lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) if os.name == "posix" else None
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=out, preexec_fn=reset)
 
     def stop() -> None:
         print(f"    [run_all] time limit of {limit / 60:.0f} min reached: sending Ctrl-C", flush=True)

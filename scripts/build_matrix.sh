@@ -67,7 +67,7 @@ for cc in $CCS; do
                 fi
             fi
             if [ "$ok" = 1 ]; then
-                echo "OK   $name ${flags[*]:7} ($("$cc" --version | head -n 1))"
+                echo "OK   $name ${flags[*]:8} ($("$cc" --version | head -n 1))"
             else
                 failed=1
             fi

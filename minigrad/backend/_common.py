@@ -54,6 +54,31 @@ def pair(v: IntPair, name: str) -> Tuple[int, int]:
     return int(items[0]), int(items[1])
 
 
+MAX_THREADS = 2 ** 31 - 1
+_SIZE_LIMIT = 2 ** 62  # element counts beyond this cannot be allocated or indexed safely
+
+
+def check_threads(n) -> int:
+    """A valid thread count (a positive int that fits a C int) or ValueError/TypeError."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"set_num_threads: expected a positive integer, got {n!r}")
+    if not 1 <= int(n) <= MAX_THREADS:
+        raise ValueError(f"set_num_threads: expected an integer in [1, {MAX_THREADS}], "
+                         f"got {n!r}")
+    return int(n)
+
+
+def check_output_size(shape: Sequence[int], what: str) -> None:
+    """ValueError when an output of `shape` has a negative side or too many elements."""
+    total = 1
+    for s in shape:
+        if s < 0:
+            raise ValueError(f"{what}: invalid output size {tuple(shape)}")
+        total *= s
+    if total > _SIZE_LIMIT:
+        raise ValueError(f"{what}: output size {tuple(shape)} is too large")
+
+
 def check_positive(v: Tuple[int, int], name: str) -> None:
     if v[0] <= 0 or v[1] <= 0:
         raise ValueError(f"{name} should be greater than zero, but got {name}={v}")

@@ -79,9 +79,7 @@ _SIMD_LEVELS = {"generic": lib.MG_SIMD_GENERIC, "avx2": lib.MG_SIMD_AVX2,
 
 def set_num_threads(n: int) -> None:
     """Threads used by every kernel (default: the number of cores)."""
-    if isinstance(n, bool) or int(n) != n or int(n) < 1:
-        raise ValueError(f"set_num_threads: expected a positive integer, got {n!r}")
-    _check(lib.mg_set_num_threads(int(n)), "set_num_threads")
+    _check(lib.mg_set_num_threads(cm.check_threads(n)), "set_num_threads")
 
 
 def get_num_threads() -> int:
@@ -488,6 +486,7 @@ def col2im(cols: np.ndarray, input_size, kernel_size, stride=1, padding=0,
     dt = cm.float_dtype(cols)
     k, s, p, d = cm.conv_params(kernel_size, stride, padding, dilation)
     h, w = cm.pair(input_size, "input_size")
+    cm.check_output_size((h, w), "col2im")
     view = _ref._batch_first(cols, (h, w), k, s, p, d) if batch_last else cols
     n, c, oh, ow = _ref._fold_shape(view, (h, w), k, s, p, d)
     x = np.empty((n, c, h, w), dt)
@@ -541,8 +540,7 @@ def max_pool2d_backward(grad_output: np.ndarray, indices: np.ndarray, input_size
     cm.as_array(indices, "indices")
     dt = cm.float_dtype(grad_output)
     h, w = cm.pair(input_size, "input_size")
-    if h < 0 or w < 0:
-        raise ValueError(f"invalid input_size {(h, w)}")
+    cm.check_output_size(grad_output.shape[:-2] + (h, w), "max_pool2d_backward")
     idx = _index_args(grad_output, indices)
     nc, oh, ow = cm.planes_of(grad_output, "grad_output")
     gx = np.empty(grad_output.shape[:-2] + (h, w), dt)
@@ -617,6 +615,7 @@ def avg_pool2d_backward(grad_output: np.ndarray, input_size, kernel_size, stride
     cm.as_array(grad_output, "grad_output")
     dt = cm.float_dtype(grad_output)
     h, w = cm.pair(input_size, "input_size")
+    cm.check_output_size(grad_output.shape[:-2] + (h, w), "avg_pool2d_backward")
     k, s, p, _, (oh, ow) = cm.pool_params(kernel_size, stride, padding, 1, ceil_mode, (h, w),
                                           grad_output.shape[:-2] + (h, w))
     _ref._check_out_shape(grad_output, (oh, ow))
@@ -654,6 +653,7 @@ def adaptive_avg_pool2d_backward(grad_output: np.ndarray, input_size) -> np.ndar
     cm.as_array(grad_output, "grad_output")
     dt = cm.float_dtype(grad_output)
     h, w = cm.pair(input_size, "input_size")
+    cm.check_output_size(grad_output.shape[:-2] + (h, w), "adaptive_avg_pool2d_backward")
     nc, oh, ow = cm.planes_of(grad_output, "grad_output")
     gx = np.empty(grad_output.shape[:-2] + (h, w), dt)
     if gx.size == 0 or oh == 0 or ow == 0:

@@ -23,9 +23,7 @@ _num_threads = max(1, os.cpu_count() or 1)
 def set_num_threads(n: int) -> None:
     """Threads for kernels (kept for API parity; NumPy's own BLAS threads are not changed)."""
     global _num_threads
-    if int(n) < 1:
-        raise ValueError(f"set_num_threads: expected a positive integer, got {n}")
-    _num_threads = int(n)
+    _num_threads = cm.check_threads(n)
 
 
 def get_num_threads() -> int:
@@ -148,6 +146,7 @@ def col2im(cols: np.ndarray, input_size, kernel_size, stride=1, padding=0,
     cm.float_dtype(cols)
     k, s, p, d = cm.conv_params(kernel_size, stride, padding, dilation)
     h, w = cm.pair(input_size, "input_size")
+    cm.check_output_size((h, w), "col2im")
     if batch_last:
         cols = _batch_first(cols, (h, w), k, s, p, d)
     n, c, oh, ow = _fold_shape(cols, (h, w), k, s, p, d)
@@ -264,6 +263,7 @@ def max_pool2d_backward(grad_output: np.ndarray, indices: np.ndarray, input_size
     cm.as_array(indices, "indices")
     cm.float_dtype(grad_output)
     h, w = cm.pair(input_size, "input_size")
+    cm.check_output_size(grad_output.shape[:-2] + (h, w), "max_pool2d_backward")
     nc, oh, ow = _check_index_pair(grad_output, indices, h * w)
     flat_idx = indices.reshape(nc, oh * ow).astype(np.int64, copy=False)
     offs = (np.arange(nc, dtype=np.int64) * (h * w))[:, None]
@@ -343,6 +343,7 @@ def avg_pool2d_backward(grad_output: np.ndarray, input_size, kernel_size, stride
     cm.as_array(grad_output, "grad_output")
     cm.float_dtype(grad_output)
     h, w = cm.pair(input_size, "input_size")
+    cm.check_output_size(grad_output.shape[:-2] + (h, w), "avg_pool2d_backward")
     k, s, p, _, ohw = cm.pool_params(kernel_size, stride, padding, 1, ceil_mode, (h, w),
                                      grad_output.shape[:-2] + (h, w))
     _check_out_shape(grad_output, ohw)
@@ -384,6 +385,7 @@ def adaptive_avg_pool2d_backward(grad_output: np.ndarray, input_size) -> np.ndar
     cm.as_array(grad_output, "grad_output")
     cm.float_dtype(grad_output)
     h, w = cm.pair(input_size, "input_size")
+    cm.check_output_size(grad_output.shape[:-2] + (h, w), "adaptive_avg_pool2d_backward")
     _, oh, ow = cm.planes_of(grad_output, "grad_output")
     gx = np.zeros(grad_output.shape[:-2] + (h, w), grad_output.dtype)
     for oy in range(oh):

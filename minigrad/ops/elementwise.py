@@ -18,6 +18,7 @@ from minigrad.autograd.function import Function, FunctionMeta
 from minigrad.ops import _special
 from minigrad.ops._util import as_tensor_arg, broadcast_shapes, promote, result_dtype
 from minigrad.tensor import Tensor
+from minigrad._errstate import ignore_fp_errors
 
 __all__ = [
     "abs", "absolute", "acos", "add", "addcdiv", "addcmul", "allclose", "asin", "atan", "atan2",
@@ -111,7 +112,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with ignore_fp_errors():
             return a._data / b._data
 
     @staticmethod
@@ -173,7 +174,7 @@ class RoundedDivide(Function):
 
     @staticmethod
     def forward(ctx, a, b, rounding_mode):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with ignore_fp_errors():
             if rounding_mode == "floor":
                 return np.floor_divide(a._data, b._data)
             return np.trunc(a._data / b._data)
@@ -192,7 +193,7 @@ class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with ignore_fp_errors():
             return np.mod(a._data, b._data)
 
     @staticmethod
@@ -205,7 +206,7 @@ class Fmod(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with ignore_fp_errors():
             return np.fmod(a._data, b._data)
 
     @staticmethod
@@ -259,7 +260,7 @@ class PowScalar(Function):
     def forward(ctx, x, exponent):
         ctx.exponent = exponent
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with ignore_fp_errors():
             return np.power(x._data, np.asarray(exponent, dtype=x._data.dtype))
 
     @staticmethod
@@ -276,7 +277,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with ignore_fp_errors():
             out = Tensor._from_array(np.power(a._data, b._data))
         ctx.save_for_backward(a, b, out)
         return out
@@ -378,7 +379,7 @@ def _float_input(x, name: str) -> Tensor:
 class Exp(Function):
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(over="ignore"):
+        with ignore_fp_errors():
             y = Tensor._from_array(np.exp(x._data))
         ctx.save_for_backward(y)
         return y
@@ -393,7 +394,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with ignore_fp_errors():
             return np.log(x._data)
 
     @staticmethod
@@ -405,7 +406,7 @@ class Log(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(invalid="ignore"):
+        with ignore_fp_errors():
             y = Tensor._from_array(np.sqrt(x._data))
         ctx.save_for_backward(y)
         return y
@@ -502,7 +503,7 @@ def _unary_function(name: str, compute, backward, saves: str) -> type:
     (``'output'``) and the expression uses differentiable ops."""
 
     def forward(ctx, x):
-        with np.errstate(all="ignore"):  # inf/nan results are values here, as in PyTorch
+        with ignore_fp_errors():  # inf/nan results are values here, as in PyTorch
             y = Tensor._from_array(compute(x._data))
         ctx.save_for_backward(y if saves == "output" else x)
         return y
@@ -691,7 +692,7 @@ class Xlogy(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with ignore_fp_errors():
             product = a._data * np.log(b._data)
         # 0 * log(0) is 0 by definition (a nan in ``other`` still propagates).
         return np.where((a._data == 0) & ~np.isnan(b._data), 0, product).astype(product.dtype)
@@ -711,7 +712,7 @@ class Logaddexp(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        with np.errstate(invalid="ignore"):
+        with ignore_fp_errors():
             return np.logaddexp(a._data, b._data)
 
     @staticmethod
@@ -1140,6 +1141,7 @@ def bitwise_not(input: Tensor) -> Tensor:
 
 # -- dtype conversion --------------------------------------------------------------------------
 class Cast(Function):
+    _node_name = "ToCopyBackward0"
     @staticmethod
     def forward(ctx, x, np_dtype):
         ctx.source = x._data.dtype

@@ -120,7 +120,12 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, index, basic):
         ctx.shape, ctx.index, ctx.basic = x.shape, index, basic
-        return x._data[index]
+        out = x._data[index]
+        if basic and not isinstance(out, np.ndarray):
+            # NumPy gives a scalar copy for a full integer index; PyTorch gives a 0-d view.
+            items = index if isinstance(index, tuple) else (index,)
+            out = x._data[items + (Ellipsis,)]
+        return out
 
     @staticmethod
     def backward(ctx, grad):

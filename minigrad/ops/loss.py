@@ -16,6 +16,7 @@ from minigrad.autograd.function import Function
 from minigrad.ops.elementwise import clamp, log
 from minigrad.ops.reduce import log_softmax, softmax
 from minigrad.tensor import Tensor
+from minigrad._errstate import ignore_fp_errors
 
 
 def index_coefficients(target: np.ndarray, input_shape: tuple, dtype: np.dtype,
@@ -56,7 +57,7 @@ def _reduce(per_sample: np.ndarray, reduction: str, denominator: float) -> np.nd
     total = per_sample.sum()
     if reduction == "sum":
         return total
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with ignore_fp_errors():
         return np.asarray(total / per_sample.dtype.type(denominator), dtype=per_sample.dtype)
 
 
@@ -82,7 +83,7 @@ class CrossEntropy(Function):
         shift = a.max(axis=1, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0)
         shifted = a - shift
-        with np.errstate(divide="ignore"):
+        with ignore_fp_errors():
             logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         n_classes = a.shape[1]
         w = None if weight is None else weight.reshape((1, n_classes) + (1,) * (a.ndim - 2))
@@ -170,7 +171,7 @@ class BinaryCrossEntropy(Function):
     def forward(ctx, x, t, weight):
         ctx.save_for_backward(x, t, weight)
         a, b = x._data, t._data
-        with np.errstate(divide="ignore"):
+        with ignore_fp_errors():
             log_x = np.maximum(np.log(a), -100)
             log_1mx = np.maximum(np.log1p(-a), -100)
         loss = -(b * log_x + (1 - b) * log_1mx)

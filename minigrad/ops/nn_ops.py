@@ -16,6 +16,7 @@ from minigrad.autograd.function import Function
 from minigrad.ops.elementwise import clamp, exp, sigmoid, where
 from minigrad.ops.index import IndexAddInto
 from minigrad.tensor import Tensor
+from minigrad._errstate import ignore_fp_errors
 
 
 def _const(array: np.ndarray) -> Tensor:
@@ -119,7 +120,7 @@ class Elu(Function):
         ctx.save_for_backward(x)
         ctx.params = (alpha, scale, input_scale)
         a = x._data
-        with np.errstate(over="ignore"):
+        with ignore_fp_errors():
             neg = alpha * np.expm1(np.minimum(a, 0) * input_scale)
         return (scale * np.where(a > 0, a, neg)).astype(a.dtype, copy=False)
 

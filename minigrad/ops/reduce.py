@@ -25,6 +25,7 @@ from minigrad.ops import elementwise as _ew
 from minigrad.ops._util import dim_alias, normalize_dim, normalize_dims, promote
 from minigrad.ops.elementwise import scalar_type_name
 from minigrad.tensor import Tensor
+from minigrad._errstate import ignore_fp_errors
 
 __all__ = [
     "all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "argsort", "count_nonzero",
@@ -121,7 +122,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=Non
         )
     dims = normalize_dims(dim_alias(dim, axis), input.ndim)
     count = _count(input.shape, dims)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with ignore_fp_errors():
         return sum(input, dims, keepdim) / (count if count else float("nan"))
 
 
@@ -140,7 +141,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None,
     _float_only(input, "nanmean")
     dims = normalize_dims(dim_alias(dim, axis), input.ndim)
     count = np.sum(~np.isnan(input._data), axis=dims, keepdims=keepdim)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with ignore_fp_errors():
         return nansum(input, dims, keepdim) / Tensor._from_array(count.astype(input._data.dtype))
 
 
@@ -245,7 +246,7 @@ class _ReduceEvenly(Function):
         if ctx.nan_selects:
             hits |= np.isnan(x._data) & np.isnan(ctx.out)
         mask = hits.astype(grad._data.dtype)
-        with np.errstate(invalid="ignore"):
+        with ignore_fp_errors():
             mask /= mask.sum(axis=ctx.dims, keepdims=True)
         return _expand_back(grad, x.shape, ctx.dims, ctx.keepdim) * Tensor._from_array(mask)
 
@@ -368,7 +369,7 @@ def _moments(x: np.ndarray, dims: tuple, correction: float,
                       UserWarning, stacklevel=5)
     x64 = x.astype(np.float64, copy=False)
     centered = x64 - np.mean(x64, axis=dims, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with ignore_fp_errors():
         variance = np.sum(centered * centered, axis=dims, keepdims=True) / divisor
     return variance.astype(x.dtype), divisor
 
@@ -461,7 +462,7 @@ class LogSumExp(Function):
             _keepdim_shape(a.shape, dims), a.dtype)
         # A row of -inf gives -inf and a row with +inf gives +inf, as PyTorch: shift by 0 there.
         m = np.where(np.isfinite(m), m, 0).astype(a.dtype)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with ignore_fp_errors():
             out = np.log(accurate_sum(np.exp(a - m), dims, keepdims=True)) + m
         out = Tensor._from_array(out if keepdim else np.squeeze(out, dims))
         ctx.dims, ctx.keepdim = dims, keepdim
@@ -489,7 +490,7 @@ class Norm(Function):
     @staticmethod
     def forward(ctx, x, p, dims, keepdim):
         a = np.abs(x._data)
-        with np.errstate(all="ignore"):
+        with ignore_fp_errors():
             if p == 0:
                 out = np.sum(a != 0, axis=dims, keepdims=True).astype(a.dtype)
             elif p == 1:
@@ -800,7 +801,7 @@ def median(input: Tensor, dim=None, keepdim: bool = False, *, axis=None):
 class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        with np.errstate(invalid="ignore"):  # a row of -inf gives nan, as in PyTorch
+        with ignore_fp_errors():  # a row of -inf gives nan, as in PyTorch
             shifted = x._data - np.max(x._data, axis=dim, keepdims=True)  # no overflow
             e = np.exp(shifted)
             y = Tensor._from_array(e / e.sum(axis=dim, keepdims=True))
@@ -817,7 +818,7 @@ class Softmax(Function):
 class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        with np.errstate(divide="ignore", invalid="ignore"):  # an infinite max gives nan, as
+        with ignore_fp_errors():  # an infinite max gives nan, as
             shifted = x._data - np.max(x._data, axis=dim, keepdims=True)  # in PyTorch
             y = Tensor._from_array(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)))
         ctx.dim = dim

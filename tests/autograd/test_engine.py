@@ -1,5 +1,6 @@
 """The backward engine: topological order, accumulation, un-broadcasting, checks, hooks."""
 import gc
+import warnings
 import weakref
 
 import numpy as np
@@ -229,10 +230,14 @@ def test_hooks_run_with_autograd_grad_too():
     assert g.item() == 12.0
 
 
-def test_anomaly_mode_reports_nan_gradients():
+def test_anomaly_mode_reports_nan_gradients_with_the_forward_line():
     x = minigrad.tensor([0.0], requires_grad=True)
-    with autograd.detect_anomaly():
-        y = (x.sqrt() * 0).sum()
-        with pytest.raises(RuntimeError, match="returned nan values"):
-            y.backward()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with autograd.detect_anomaly():
+            y = (x.sqrt() * 0).sum()
+            with pytest.raises(RuntimeError, match="Function 'SqrtBackward0' returned nan "
+                                                   "values in its 0th output"):
+                y.backward()
     assert not autograd.anomaly.is_anomaly_enabled()
+    assert any("y = (x.sqrt() * 0).sum()" in str(w.message) for w in caught)
