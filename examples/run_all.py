@@ -49,14 +49,13 @@ class Experiment:
 
 
 def cnn_summary(r: dict) -> str:
-    acc = r["test_acc_per_epoch"]
     text = f"test {pct(r['test_acc'])}, train {pct(r['train_acc'])} after {r['epochs']} epochs"
     if r.get("first_epoch_at_target"):
         text += f"; >= 99.0% first at epoch {r['first_epoch_at_target']}"
     if r.get("interrupted"):
-        text += " (**stopped by the time limit**; best epoch so far " + (
-            pct(max(acc)) if acc else "none") + ")"
-    return text + f"; {r['epoch_time_s']:.0f} s/epoch"
+        text += (f" (**stopped by the time limit during epoch {r['epochs'] + 1}**; test accuracy "
+                 f"per epoch so far: {', '.join(pct(a) for a in r['test_acc_per_epoch']) or 'none'})")
+    return text + f"; {r['epoch_time_s']:.0f} s per epoch"
 
 
 def fashion(model: str, lr: str) -> Experiment:
@@ -283,8 +282,10 @@ def table(results: dict[str, Any]) -> str:
 
 
 def write_readme(results: dict[str, Any], path: str) -> None:
-    with open(path) as f:
-        text = f.read()
+    text = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            text = f.read()
     machines = sorted({e["machine"] for e in results.values() if "machine" in e})
     block = "\n".join([
         START,
