@@ -121,15 +121,43 @@ def run_worker(args: argparse.Namespace) -> dict:
     min_time = args.min_time or (0.01 if args.quick else 0.25)
     # With one thread no pool is left spinning; otherwise give other pools time to sleep.
     warmup_time = 0.0 if args.quick or threads == 1 else 0.1
+    _wake_up(torch, 0.05 if args.quick else 0.3)
     results = []
     started = time.perf_counter()
+    load_start = _load_average()
     for c in selected(load_all(), args.filter):
         entry = run_case(c, args.quick, min_time, warmup_time, torch is not None)
         results.append(entry)
         print(f"  [{threads} thread(s)] {report.progress_line(entry)}", file=sys.stderr,
               flush=True)
     return {"machine": machine.describe(threads), "quick": bool(args.quick),
-            "seconds": round(time.perf_counter() - started, 1), "results": results}
+            "seconds": round(time.perf_counter() - started, 1),
+            "load_average": [load_start, _load_average()], "results": results}
+
+
+def _wake_up(torch, seconds: float) -> None:
+    """Run a matmul in every library for a while before the first case: thread pools start,
+    the CPU leaves its idle clock, and the first case is not charged for it."""
+    import numpy as np
+
+    import minigrad
+    from bench.timer import measure
+
+    a = np.ones((256, 256), np.float32)
+    fns = [lambda: a @ a, lambda: minigrad.from_numpy(a) @ minigrad.from_numpy(a)]
+    if torch is not None:
+        fns.append(lambda: torch.from_numpy(a) @ torch.from_numpy(a))
+    for fn in fns:
+        measure(fn, min_time=0.001, min_blocks=1, warmup=0, warmup_time=seconds)
+
+
+def _load_average() -> float | None:
+    """The 1-minute load average: above the core count, other processes compete for the CPUs
+    and the timings (most of all multi-threaded ones) suffer."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):  # not on every platform
+        return None
 
 
 def failed(run: dict) -> list:
@@ -169,6 +197,7 @@ def main(argv=None) -> int:
         runs.append(run)
         print(report.machine_text(run["machine"]))
         print(report.console(run))
+        print(report.run_text(run))
         print()
     if not args.quick:
         print(report.targets_text(runs))

@@ -106,6 +106,16 @@ def machine_text(machine: dict) -> str:
             f"{machine['torch']} | Python {machine['python']}")
 
 
+def run_text(run: dict) -> str:
+    """How long the run took and how busy the machine was (1-minute load average)."""
+    load = run.get("load_average") or [None, None]
+    if None in load:
+        return f"Run time {run['seconds']:.0f} s."
+    return (f"Run time {run['seconds']:.0f} s; 1-minute load average {load[0]:.2f} at the start "
+            f"and {load[1]:.2f} at the end, on {run['machine']['cores']} cores (above the "
+            "core count other processes were competing for the CPUs).")
+
+
 def targets_rows(runs: list) -> list:
     """[(case, target, source, {threads: 'measured met'})] over all runs, in case order."""
     table: dict = {}
@@ -161,7 +171,7 @@ def markdown(runs: list, command: str) -> str:
         results = run["results"]
         with_torch = _has_torch(results)
         lines += [f"## {run['machine']['threads']} thread(s)", "",
-                  machine_text(run["machine"]), ""]
+                  machine_text(run["machine"]), "", run_text(run), ""]
         if run.get("quick"):
             lines += ["(quick run: tiny sizes, short timings; times are not meaningful)", ""]
         for group, items in _groups(results).items():

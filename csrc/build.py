@@ -26,7 +26,7 @@ import tempfile
 from cffi import FFI
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCES = ["config.c", "gemm.c", "gemm_kernels.c", "im2col.c", "pool.c"]
+SOURCES = ["config.c", "elementwise.c", "gemm.c", "gemm_kernels.c", "im2col.c", "pool.c"]
 
 
 def read_cdef() -> str:

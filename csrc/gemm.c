@@ -1,5 +1,5 @@
 /* gemm.c -- packed, blocked, threaded GEMM for float and double (driver in gemm_tmpl.h,
- * micro-kernels in gemm_kernels.c). */
+ * micro-kernels in gemm_kernels.c), and the convolutions built on its driver (conv_tmpl.h). */
 #include "gemm_kernels.h"
 
 /* Flops a thread must get before a GEMM is split (a team wake-up costs a few microseconds). */
@@ -18,7 +18,15 @@
 #define CFG_GET mg_gemm_config_f32
 #define API mg_sgemm
 #define API_BATCHED mg_sgemm_batched
+#define API_MATMUL mg_smatmul
+#define API_CONV mg_conv2d_f32
+#define API_CONV_IGRAD mg_conv2d_input_grad_f32
+#define API_CONV_WGRAD mg_conv2d_weight_grad_f32
 #include "gemm_tmpl.h"
+#include "conv_tmpl.h"
+#undef API_CONV
+#undef API_CONV_IGRAD
+#undef API_CONV_WGRAD
 #undef T
 #undef SFX
 #undef CFG
@@ -26,6 +34,7 @@
 #undef CFG_GET
 #undef API
 #undef API_BATCHED
+#undef API_MATMUL
 
 #define T double
 #define SFX f64
@@ -34,4 +43,9 @@
 #define CFG_GET mg_gemm_config_f64
 #define API mg_dgemm
 #define API_BATCHED mg_dgemm_batched
+#define API_MATMUL mg_dmatmul
+#define API_CONV mg_conv2d_f64
+#define API_CONV_IGRAD mg_conv2d_input_grad_f64
+#define API_CONV_WGRAD mg_conv2d_weight_grad_f64
 #include "gemm_tmpl.h"
+#include "conv_tmpl.h"

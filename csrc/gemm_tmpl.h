@@ -1,6 +1,6 @@
 /* gemm_tmpl.h -- the packed, blocked GEMM driver, instantiated by gemm.c for float and double.
  * Needs: T (element type), SFX (f32 / f64), CFG (config struct), CFG_GET (config getter),
- * API (public non-batched name), API_BATCHED.
+ * API (public non-batched name), API_BATCHED, API_MATMUL.
  *
  * Algorithm (BLIS / how-to-optimize-gemm): for each NC-wide column block of B and KC-deep slab,
  * pack B into NR-wide slivers (stays in L3/L2); for each MC-tall block of A pack it into MR-tall
@@ -38,6 +38,14 @@ static inline void FN(pack_a_impl)(int64_t mc, int64_t kc, const T *MG_RESTRICT 
                 const T *s = src + p * csa;
                 for (i = 0; i < MR; i++) d[p * MR + i] = s[i];
             }
+        } else if (csa == 1) {
+            /* the last, partial sliver of a row-major A: rows read contiguously, then zeros */
+            for (i = 0; i < mr; i++) {
+                const T *s = src + i * rsa;
+                for (p = 0; p < kc; p++) d[p * MR + i] = s[p];
+            }
+            for (i = (int)mr; i < MR; i++)
+                for (p = 0; p < kc; p++) d[p * MR + i] = 0;
         } else {
             for (p = 0; p < kc; p++)
                 for (i = 0; i < MR; i++) d[p * MR + i] = i < mr ? src[i * rsa + p * csa] : (T)0;
@@ -85,6 +93,21 @@ static inline void FN(pack_b_impl)(int64_t kc, int64_t nc, const T *MG_RESTRICT 
             for (j = 0; j < NR; j++) {
                 const T *s = src + j * csb;
                 for (p = 0; p < kc; p++) d[p * NR + j] = s[p];
+            }
+        } else if (rsb == 1) {
+            /* the last, partial sliver of a transposed B: columns read contiguously, zeros */
+            for (j = 0; j < nr; j++) {
+                const T *s = src + j * csb;
+                for (p = 0; p < kc; p++) d[p * NR + j] = s[p];
+            }
+            for (p = 0; p < kc; p++)
+                for (j = (int)nr; j < NR; j++) d[p * NR + j] = 0;
+        } else if (csb == 1) {
+            /* the last, partial sliver of a row-major B */
+            for (p = 0; p < kc; p++) {
+                const T *s = src + p * rsb;
+                for (j = 0; j < nr; j++) d[p * NR + j] = s[j];
+                for (j = (int)nr; j < NR; j++) d[p * NR + j] = 0;
             }
         } else {
             for (p = 0; p < kc; p++)
@@ -310,6 +333,16 @@ int API(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, T alpha, cons
     CFG_GET(mg_simd_level(), &cf);
     return FN(gemm_run)(&cf, mg_get_num_threads(), m, n, k, alpha, a, trans_a ? 1 : lda,
                         trans_a ? lda : 1, b, trans_b ? 1 : ldb, trans_b ? ldb : 1, beta, c, ldc);
+}
+
+int API_MATMUL(const void *a, const void *b, void *c, int64_t m, int64_t n, int64_t k,
+               int flags)
+{
+    int ta = flags & 1, tb = (flags >> 1) & 1;
+    if (flags & ~3) return MG_EINVAL;
+    return API(ta, tb, m, n, k, (T)1, (const T *)a, ta ? (m > 1 ? m : 1) : (k > 1 ? k : 1),
+               (const T *)b, tb ? (k > 1 ? k : 1) : (n > 1 ? n : 1), (T)0, (T *)c,
+               n > 1 ? n : 1);
 }
 
 int API_BATCHED(int64_t batch, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,

@@ -57,6 +57,15 @@ int mg_dgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
              double alpha, const double *a, int64_t lda, const double *b, int64_t ldb,
              double beta, double *c, int64_t ldc);
 
+/* The plain product of contiguous matrices with the fewest arguments (a cffi call costs ~25 ns
+ * per argument, so this is the tiny-matmul entry): c (m, n) = op(a) @ op(b), c C-contiguous,
+ * a stored (m, k) C-contiguous, or (k, m) when flags & 1 (op = transpose); b stored (k, n), or
+ * (n, k) when flags & 2. */
+int mg_smatmul(const void *a, const void *b, void *c, int64_t m, int64_t n, int64_t k,
+               int flags);
+int mg_dmatmul(const void *a, const void *b, void *c, int64_t m, int64_t n, int64_t k,
+               int flags);
+
 /* Batched: for i in [0, batch): C_i = alpha * op(A_i) @ op(B_i) + beta * C_i, with
  * X_i = x + i * stride_x. stride_a or stride_b == 0 broadcasts that operand.
  * stride_c == 0 reduces over the batch: C = beta * C + alpha * sum_i op(A_i) @ op(B_i), summed
@@ -74,8 +83,8 @@ int mg_dgemm_batched(int64_t batch, int trans_a, int trans_b, int64_t m, int64_t
 /* x: (n, c, h, w) contiguous; cols: (n, c*kh*kw, oh*ow) contiguous, row (ci*kh + i)*kw + j.
  * oh = (h + 2*ph - dh*(kh-1) - 1) / sh + 1 (same for ow); the caller passes oh, ow and the
  * kernel checks them. batch_last != 0 uses the layout (c*kh*kw, n*oh*ow) instead: row r holds
- * sample s's entries at columns [s*oh*ow, (s+1)*oh*ow), so conv is one GEMM for the batch. col2im overwrites x with the sum of all column entries that map to each
- * pixel (overlaps accumulate). */
+ * sample s's entries at columns [s*oh*ow, (s+1)*oh*ow). col2im overwrites x with the sum of all
+ * column entries that map to each pixel (overlaps accumulate). */
 int mg_im2col_f32(const float *x, float *cols, int64_t n, int64_t c, int64_t h, int64_t w,
                   int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
                   int64_t dh, int64_t dw, int64_t oh, int64_t ow, int batch_last);
@@ -88,6 +97,43 @@ int mg_col2im_f32(const float *cols, float *x, int64_t n, int64_t c, int64_t h, 
 int mg_col2im_f64(const double *cols, double *x, int64_t n, int64_t c, int64_t h, int64_t w,
                   int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
                   int64_t dh, int64_t dw, int64_t oh, int64_t ow, int batch_last);
+
+/* ---- convolution (NCHW, on the packed GEMM) ----------------------------------------------- */
+/* x (n, c, h, w), weight (o, c/groups, kh, kw), y (n, o, oh, ow), all contiguous:
+ * y[s, oc, oy, ox] = bias[oc] + sum over the group's input channels ci and (i, j) of
+ * weight[oc, ci, i, j] * x[s, ci, oy*sh - ph + i*dh, ox*sw - pw + j*dw] (0 outside the input).
+ * (oh, ow) may be any size (windows beyond the input read zeros; the caller usually passes the
+ * convolution formula's size or less). bias may be NULL. Each sample is lowered with im2col
+ * into a buffer that stays in cache and multiplied right away; outputs are written in place. */
+int mg_conv2d_f32(const float *x, const float *w, const float *bias, float *y, int64_t n,
+                  int64_t c, int64_t h, int64_t wd, int64_t o, int64_t groups, int64_t kh,
+                  int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
+                  int64_t dw, int64_t oh, int64_t ow);
+int mg_conv2d_f64(const double *x, const double *w, const double *bias, double *y, int64_t n,
+                  int64_t c, int64_t h, int64_t wd, int64_t o, int64_t groups, int64_t kh,
+                  int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
+                  int64_t dw, int64_t oh, int64_t ow);
+/* The adjoint in x (= conv_transpose2d): gx (n, c, h, w) is overwritten with the gradient of
+ * sum(gy * y) for gy (n, o, oh, ow). Same geometry arguments as mg_conv2d_*. */
+int mg_conv2d_input_grad_f32(const float *gy, const float *w, float *gx, int64_t n, int64_t c,
+                             int64_t h, int64_t wd, int64_t o, int64_t groups, int64_t kh,
+                             int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+                             int64_t dh, int64_t dw, int64_t oh, int64_t ow);
+int mg_conv2d_input_grad_f64(const double *gy, const double *w, double *gx, int64_t n,
+                             int64_t c, int64_t h, int64_t wd, int64_t o, int64_t groups,
+                             int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                             int64_t pw, int64_t dh, int64_t dw, int64_t oh, int64_t ow);
+/* The gradient in the weight: gw (o, c/groups, kh, kw) is overwritten with
+ * sum_s gy[s] (o, oh*ow) @ im2col(x[s])^T per group; samples are summed per thread range and
+ * the ranges in order (reproducible for a fixed thread count). */
+int mg_conv2d_weight_grad_f32(const float *x, const float *gy, float *gw, int64_t n, int64_t c,
+                              int64_t h, int64_t wd, int64_t o, int64_t groups, int64_t kh,
+                              int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+                              int64_t dh, int64_t dw, int64_t oh, int64_t ow);
+int mg_conv2d_weight_grad_f64(const double *x, const double *gy, double *gw, int64_t n,
+                              int64_t c, int64_t h, int64_t wd, int64_t o, int64_t groups,
+                              int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                              int64_t pw, int64_t dh, int64_t dw, int64_t oh, int64_t ow);
 
 /* ---- pooling (planes: nc = N*C independent (h, w) planes, all contiguous) ---------------- */
 /* Max pool: y, idx: (nc, oh, ow); idx is the flat index ih*w + iw of the maximum in its input
@@ -143,6 +189,20 @@ int mg_adaptive_max_pool2d_f32(const float *x, float *y, int64_t *idx, int64_t n
                                int64_t w, int64_t oh, int64_t ow);
 int mg_adaptive_max_pool2d_f64(const double *x, double *y, int64_t *idx, int64_t nc, int64_t h,
                                int64_t w, int64_t oh, int64_t ow);
+
+/* ---- fused elementwise kernels (contiguous arrays of n elements) -------------------------- */
+/* out[i] = x[i] <= threshold ? 0 : g[i] (the ReLU / threshold gradient; NaN in x passes g).
+ * out may be g itself. */
+int mg_threshold_backward_f32(const float *g, const float *x, float *out, int64_t n,
+                              float threshold);
+int mg_threshold_backward_f64(const double *g, const double *x, double *out, int64_t n,
+                              double threshold);
+/* y[i] = y[i] + alpha * x[i] (product rounded, then the sum: NumPy's y += alpha * x). */
+int mg_axpy_f32(int64_t n, float alpha, const float *x, float *y);
+int mg_axpy_f64(int64_t n, double alpha, const double *x, double *y);
+/* y[i] = beta * y[i] + alpha * x[i] (each product rounded, then the sum). */
+int mg_axpby_f32(int64_t n, float alpha, const float *x, float beta, float *y);
+int mg_axpby_f64(int64_t n, double alpha, const double *x, double beta, double *y);
 
 /* MG_CDEF_END */
 

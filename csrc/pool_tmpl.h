@@ -13,6 +13,9 @@ static int64_t FN(max2x2_s2_row)(const T *r0, const T *r1, int64_t base, int64_t
 #if MG_POOL_SSE
     int64_t ox = 0;
     const __m128i one = _mm_set1_epi32(1), two = _mm_set1_epi32(2), three = _mm_set1_epi32(3);
+    const __m128i zero = _mm_setzero_si128(), lanes = _mm_setr_epi32(0, 2, 4, 6);
+    const __m128i w4 = _mm_set1_epi32((int32_t)w), base2 = _mm_set1_epi64x(base);
+    if (w > INT32_MAX / 4 || n > INT32_MAX / 4) return 0; /* int32 offsets below */
     for (; ox + 4 <= n; ox += 4) {
         const T *a = r0 + 2 * ox, *b = r1 + 2 * ox;
         __m128 a0 = _mm_loadu_ps(a), a1 = _mm_loadu_ps(a + 4);
@@ -20,8 +23,6 @@ static int64_t FN(max2x2_s2_row)(const T *r0, const T *r1, int64_t base, int64_t
         __m128 m = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0));
         __m128 v, t;
         __m128i code = _mm_setzero_si128(), tc;
-        int32_t c[4];
-        int j;
 #define MG_TAKE(V, K)                                                                            \
     v = (V);                                                                                     \
     t = _mm_or_ps(_mm_cmpgt_ps(v, m), _mm_cmpunord_ps(v, v));                                    \
@@ -33,9 +34,15 @@ static int64_t FN(max2x2_s2_row)(const T *r0, const T *r1, int64_t base, int64_t
         MG_TAKE(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1)), three)
 #undef MG_TAKE
         _mm_storeu_ps(y + ox, m);
-        _mm_storeu_si128((__m128i *)c, code);
-        for (j = 0; j < 4; j++)
-            idx[ox + j] = base + 2 * (ox + j) + (c[j] & 1) + (c[j] >> 1) * w;
+        /* index = base + 2*(ox + j) + (code & 1) + (code >> 1) * w, in SIMD: offsets from base
+         * in int32, widened to int64 (they are non-negative) */
+        tc = _mm_and_si128(_mm_sub_epi32(zero, _mm_srli_epi32(code, 1)), w4);
+        tc = _mm_add_epi32(_mm_add_epi32(tc, _mm_and_si128(code, one)),
+                           _mm_add_epi32(_mm_set1_epi32((int32_t)(2 * ox)), lanes));
+        _mm_storeu_si128((__m128i *)(idx + ox),
+                         _mm_add_epi64(_mm_unpacklo_epi32(tc, zero), base2));
+        _mm_storeu_si128((__m128i *)(idx + ox + 2),
+                         _mm_add_epi64(_mm_unpackhi_epi32(tc, zero), base2));
     }
     return ox;
 #else

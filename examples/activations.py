@@ -22,7 +22,9 @@ FUNCTIONS = {
 
 
 def main() -> None:
-    parser = make_parser(__doc__.split("\n")[0], epochs=None, batch_size=None, lr=None)
+    parser = make_parser(
+        __doc__.split("\n")[0], epochs=None, batch_size=None, lr=None, data=False
+    )
     args = parser.parse_args()
     start = time.perf_counter()
 

@@ -103,7 +103,7 @@ def main() -> None:
         results["batch_norm"][k]["train_acc"] > results["plain"][k]["train_acc"]
         for k in results["plain"]
     )
-    report(start, bn_better_at=f"{wins}/{len(scales)} scales", **results)
+    report(start, bn_better_at=wins, scales=len(scales), **results)
 
 
 if __name__ == "__main__":

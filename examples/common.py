@@ -27,19 +27,22 @@ def make_parser(
     batch_size: int | None,
     lr: float | None,
     seed: int = 0,
+    data: bool = True,
+    helps: dict[str, str] | None = None,
 ) -> argparse.ArgumentParser:
     """The options every example takes: --epochs --batch-size --lr --data --seed --quick --plot.
 
-    A default of None marks an option the example does not use (it is still accepted, so every
-    example can be driven the same way, and its help says so).
+    ``data=False``: the example makes its own data. A default of None marks an option the
+    example does not use (it is still accepted, so every
+    example can be driven the same way, and its help says so) unless ``helps`` describes it:
+    ``helps`` maps an option ("--lr") to the help text to show instead.
     """
-    parser = argparse.ArgumentParser(
-        description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter
-    )
+    helps = helps or {}
+    parser = argparse.ArgumentParser(description=description)
 
     def option(flag: str, kind: type, default: Any, what: str) -> None:
-        text = what if default is not None else "not used by this example"
-        parser.add_argument(flag, type=kind, default=default, help=text)
+        text = f"{what} (default: %(default)s)" if default is not None else "not used here"
+        parser.add_argument(flag, type=kind, default=default, help=helps.get(flag, text))
 
     option("--epochs", int, epochs, "passes over the training data")
     option("--batch-size", int, batch_size, "samples per minibatch")
@@ -48,9 +51,11 @@ def make_parser(
         "--data",
         default=None,
         help="folder holding the dataset files (default: the datasets' default root, "
-        "$MINIGRAD_DATA/mnist or $MINIGRAD_DATA/fashion-mnist, else ~/.cache/minigrad/...)",
+        "$MINIGRAD_DATA/mnist or $MINIGRAD_DATA/fashion-mnist, else ~/.cache/minigrad/...)"
+        if data
+        else "not used here (synthetic data)",
     )
-    parser.add_argument("--seed", type=int, default=seed, help="random seed")
+    parser.add_argument("--seed", type=int, default=seed, help="random seed (default: %(default)s)")
     parser.add_argument(
         "--quick", action="store_true", help="a few batches only: a smoke test that takes seconds"
     )

@@ -48,8 +48,9 @@ def build(name: str) -> nn.Sequential:
 
 
 def main() -> None:
-    parser = make_parser(__doc__.split("\n")[0], epochs=10, batch_size=256, lr=None)
-    parser.set_defaults(lr=None)
+    parser = make_parser(__doc__.split("\n")[0], epochs=10, batch_size=256, lr=None,
+                         helps={"--lr": "learning rate (default: 0.1, 0.1, 0.5 for softmax, mlp, "
+                                        "dropout)"})
     parser.add_argument("--model", choices=sorted(DEFAULT_LR), default="softmax")
     args = parser.parse_args()
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.model]

@@ -58,7 +58,7 @@ def stats(points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def main() -> None:
-    parser = make_parser(__doc__.split("\n")[0], epochs=20, batch_size=8, lr=0.05)
+    parser = make_parser(__doc__.split("\n")[0], epochs=20, batch_size=8, lr=0.05, data=False)
     parser.add_argument("--lr-g", type=float, default=0.005, help="generator learning rate")
     parser.add_argument("--latent-dim", type=int, default=2)
     args = parser.parse_args()

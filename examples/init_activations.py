@@ -39,7 +39,10 @@ def activations(x: torch.Tensor, init: Callable, activation: type, layers: int =
 
 
 def main() -> None:
-    parser = make_parser(__doc__.split("\n")[0], epochs=None, batch_size=1000, lr=None)
+    parser = make_parser(
+        __doc__.split("\n")[0], epochs=None, batch_size=1000, lr=None, data=False,
+        helps={"--batch-size": "number of random inputs (default: %(default)s)"},
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     torch.manual_seed(args.seed)

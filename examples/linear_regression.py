@@ -54,7 +54,7 @@ def sgd(params, lr: float, batch_size: int) -> None:
 
 
 def main() -> None:
-    parser = make_parser(__doc__.split("\n")[0], epochs=3, batch_size=10, lr=0.03)
+    parser = make_parser(__doc__.split("\n")[0], epochs=3, batch_size=10, lr=0.03, data=False)
     args = parser.parse_args()
     start = time.perf_counter()
     torch.manual_seed(args.seed)

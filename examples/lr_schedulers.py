@@ -36,7 +36,7 @@ def schedules(epochs: int) -> dict[str, Callable]:
 
 
 def main() -> None:
-    parser = make_parser(__doc__.split("\n")[0], epochs=200, batch_size=None, lr=0.1)
+    parser = make_parser(__doc__.split("\n")[0], epochs=200, batch_size=None, lr=0.1, data=False)
     args = parser.parse_args()
     start = time.perf_counter()
     torch.manual_seed(args.seed)

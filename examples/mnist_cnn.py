@@ -3,9 +3,17 @@
     conv 30x5x5 -> ReLU -> max-pool 2x2 -> Linear(4320, 100) -> ReLU -> Linear(100, 10)
 
 trained with Adam (lr 1e-3) on minibatches of 100. The book reaches 98.96% test accuracy after
-20 epochs; the target here is >= 99.0% within 20 epochs. The one change from the book is a
-standard PyTorch habit: inputs normalised with MNIST's mean and standard deviation, and
-PyTorch's default layer initialisation instead of the book's N(0, 0.01).
+20 epochs; the target here is >= 99.0% within 20 epochs (10 by default).
+
+Architecture, optimizer and batch size are the book's. Around them, the usual PyTorch habits:
+- inputs normalised with MNIST's mean and standard deviation; PyTorch's default layer
+  initialisation instead of the book's N(0, 0.01^2);
+- the learning rate annealed to 0 along a cosine over the run (CosineAnnealingLR): in PyTorch,
+  the same setup at a constant lr hovered at 98.5-98.9% test accuracy over epochs 3-7;
+- training images shifted at random by up to 2 pixels (RandomCrop with padding 2): with the
+  cosine alone minigrad ended at 99.03% and 99.02% (seeds 0 and 1), just at the target, and
+  the net fits the training set (99.98%); with the shifts, seed 0 ended at 99.25%.
+``--schedule none --no-augment`` trains the book's way.
 
     python examples/mnist_cnn.py                 # the full run (test accuracy per epoch)
     python examples/mnist_cnn.py --quick         # a smoke test in seconds
@@ -44,25 +52,34 @@ def main() -> None:
     parser = make_parser(__doc__.split("\n")[0], epochs=10, batch_size=100, lr=1e-3)
     parser.add_argument("--save", default="mnist_cnn.pt", help="where to save the trained weights")
     parser.add_argument("--target", type=float, default=0.99, help="test accuracy to reach")
+    parser.add_argument("--schedule", choices=["cosine", "none"], default="cosine",
+                        help="learning-rate schedule over the epochs")
+    parser.add_argument("--no-augment", action="store_true",
+                        help="no random shifts of the training images")
     args = parser.parse_args()
     start = time.perf_counter()
     torch.manual_seed(args.seed)
 
     # MNIST's pixel mean and standard deviation (the usual PyTorch recipe).
-    transform = transforms.Compose(
-        [transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))]
-    )
-    train_set = datasets.MNIST(args.data, train=True, transform=transform)
+    normalize = transforms.Normalize((0.1307,), (0.3081,))
+    transform = transforms.Compose([transforms.ToTensor(), normalize])
+    shift = transforms.Compose([transforms.RandomCrop(28, padding=2), transforms.ToTensor(), normalize])
+    train_set = datasets.MNIST(args.data, train=True, transform=transform if args.no_augment else shift)
+    plain_train_set = datasets.MNIST(args.data, train=True, transform=transform)  # to measure
     test_set = datasets.MNIST(args.data, train=False, transform=transform)
     epochs = args.epochs
     if args.quick:
-        train_set, test_set, epochs = Subset(train_set, range(300)), Subset(test_set, range(200)), 1
+        train_set, plain_train_set = Subset(train_set, range(300)), Subset(plain_train_set, range(300))
+        test_set, epochs = Subset(test_set, range(200)), 1
     train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
     test_loader = DataLoader(test_set, batch_size=1000)
 
     model = SimpleConvNet()
     loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    scheduler = None
+    if args.schedule == "cosine":
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
     print(model)
 
     history: dict[str, list[float]] = {"loss": [], "train_acc": [], "test_acc": [], "time": []}
@@ -94,9 +111,11 @@ def main() -> None:
         history["test_acc"].append(test_acc)
         history["time"].append(seconds)
         log(epoch, epochs, seconds, loss=loss_sum / seen, train_acc=correct / seen, test_acc=test_acc)
+        if scheduler is not None:
+            scheduler.step()
 
     # Final accuracies with the final weights on the whole training and test sets.
-    eval_train = DataLoader(train_set, batch_size=1000)
+    eval_train = DataLoader(plain_train_set, batch_size=1000)
     train_acc, _ = evaluate(model, eval_train)
     test_acc, test_loss = evaluate(model, test_loader, loss_fn)
 
@@ -115,7 +134,8 @@ def main() -> None:
         epochs_axis = range(1, len(history["loss"]) + 1)
         ax1.plot(epochs_axis, history["loss"], marker="o")
         ax1.set(xlabel="epoch", ylabel="train loss", yscale="log")
-        ax2.plot(epochs_axis, history["train_acc"], marker="o", label="train (running)")
+        seen_as = "running" if args.no_augment else "running, shifted images"
+        ax2.plot(epochs_axis, history["train_acc"], marker="o", label=f"train ({seen_as})")
         ax2.plot(epochs_axis, history["test_acc"], marker="s", label="test")
         ax2.axhline(args.target, color="gray", linestyle="--", label=f"target {args.target}")
         ax2.set(xlabel="epoch", ylabel="accuracy", ylim=(0.95, 1.0))
@@ -133,6 +153,8 @@ def main() -> None:
         test_acc_per_epoch=history["test_acc"],
         epoch_time_s=sum(epoch_times) / len(epoch_times) if epoch_times else None,
         reload_ok=same,
+        schedule=args.schedule,
+        augment=not args.no_augment,
         interrupted=interrupted,
     )
 

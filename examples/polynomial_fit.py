@@ -3,7 +3,7 @@
 y = 5 + 1.2 x - 3.4 x^2/2! + 5.6 x^3/3! + noise(0.1), features x^i / i! for i < 20, 100 training
 and 100 test points. A bias-free linear model on the first 4 features fits well (weights close
 to [5, 1.2, -3.4, 5.6]); on 2 it underfits; on all 20 it overfits (test loss above train loss).
-SGD with lr 0.01, minibatches of 10, 400 epochs each.
+SGD with lr 0.01, minibatches of 10, 400 epochs (1500 for the 20 features, as d2l).
 
     python examples/polynomial_fit.py --plot poly.png
 """
@@ -57,7 +57,9 @@ def train(train_features, test_features, train_labels, test_labels, epochs, lr, 
 
 
 def main() -> None:
-    parser = make_parser(__doc__.split("\n")[0], epochs=400, batch_size=10, lr=0.01)
+    parser = make_parser(__doc__.split("\n")[0], epochs=400, batch_size=10, lr=0.01, data=False)
+    parser.add_argument("--overfit-epochs", type=int, default=1500,
+                        help="epochs for the 20-feature model (default: %(default)s)")
     args = parser.parse_args()
     start = time.perf_counter()
     torch.manual_seed(args.seed)
@@ -71,14 +73,16 @@ def main() -> None:
         poly_features[:, i] /= math.gamma(i + 1)  # x^i / i!: keeps large powers in range
     labels = poly_features @ true_w
     labels += torch.normal(0, 0.1, size=labels.shape)
-    epochs = 20 if args.quick else args.epochs
+    epochs = {"fit": args.epochs, "underfit": args.epochs, "overfit": args.overfit_epochs}
+    if args.quick:
+        epochs = dict.fromkeys(epochs, 20)
 
     results, curves = {}, {}
     for case, n_features in CASES.items():
         tic = time.perf_counter()
         weight, curve = train(
             poly_features[:n_train, :n_features], poly_features[n_train:, :n_features],
-            labels[:n_train], labels[n_train:], epochs, args.lr, args.batch_size,
+            labels[:n_train], labels[n_train:], epochs[case], args.lr, args.batch_size,
         )
         _, train_loss, test_loss = curve[-1]
         results[case] = {"train_loss": train_loss, "test_loss": test_loss}

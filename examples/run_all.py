@@ -58,6 +58,13 @@ def cnn_summary(r: dict) -> str:
     return text + f"; {r['epoch_time_s']:.0f} s per epoch"
 
 
+def bn_summary(r: dict) -> str:
+    scale = "0.01" if "0.01" in r["plain"] else next(iter(r["plain"]))
+    return (f"BatchNorm ahead in train accuracy at {r['bn_better_at']} of {r['scales']} scales; "
+            f"at std {scale}: plain {r['plain'][scale]['train_acc']:.3f}, "
+            f"BatchNorm {r['batch_norm'][scale]['train_acc']:.3f}")
+
+
 def fashion(model: str, lr: str) -> Experiment:
     def passed(r: dict) -> bool:
         return r["train_loss"] < 0.5 and r["train_acc"] > 0.7 and r["test_acc"] > 0.7
@@ -103,12 +110,14 @@ EXPERIMENTS = [
     ),
     Experiment(
         "polynomial_fit", "polynomial_fit.py",
-        "degree-20 features x^i/i!, 100 train / 100 test, lr 0.01, 400 epochs; 4 / 2 / 20 features",
+        "degree-20 features x^i/i!, 100 train / 100 test, lr 0.01; 4 / 2 / 20 features, "
+        "400 / 400 / 1500 epochs",
         "4: weights within 0.2 of [5, 1.2, -3.4, 5.6]; 2: underfits; 20: test loss above train",
         lambda r: f"4: max weight error {r['fit']['max_weight_error']:.3f}, test loss "
                   f"{r['fit']['test_loss']:.4f}; 2: train/test {r['underfit']['train_loss']:.2f}/"
                   f"{r['underfit']['test_loss']:.2f}; 20: train/test "
-                  f"{r['overfit']['train_loss']:.4f}/{r['overfit']['test_loss']:.4f}",
+                  f"{r['overfit']['train_loss']:.4f}/{r['overfit']['test_loss']:.4f} (seed 0; see "
+                  f"the notes)",
         lambda r: r["fit"]["max_weight_error"] < 0.2
         and r["overfit"]["test_loss"] > r["overfit"]["train_loss"]
         and r["underfit"]["train_loss"] > 10 * r["fit"]["train_loss"],
@@ -127,11 +136,13 @@ EXPERIMENTS = [
     ),
     Experiment(
         "overfitting", "overfitting.py",
-        "300 MNIST images, 784-[100x6]-10, SGD 0.01, 201 epochs; weight decay 0.1; dropout 0.2",
+        "300 MNIST images, 784-[100x6]-10, SGD 0.01, 201 epochs; weight decay 0.1; dropout 0.2 "
+        "(301 epochs)",
         "train about 100%, test about 60%; weight decay and dropout close the gap",
         lambda r: "; ".join(
             f"{k}: train {v['train_acc']:.3f} test {v['test_acc']:.3f}"
-            for k, v in r.items() if isinstance(v, dict)),
+            for k, v in sorted(r.items(), key=lambda kv: kv[0] != "plain")
+            if isinstance(v, dict)),
         lambda r: r["plain"]["train_acc"] > 0.98
         and all(v["gap"] < r["plain"]["gap"] for k, v in r.items()
                 if isinstance(v, dict) and k != "plain"),
@@ -160,9 +171,8 @@ EXPERIMENTS = [
         "batch_norm", "batch_norm.py",
         "1000 MNIST images, 784-[100x5]-10, SGD 0.01, 20 epochs, init std 1 ... 1e-4",
         "BatchNorm learns faster, and at more init scales",
-        lambda r: f"BatchNorm ahead at {r['bn_better_at']}; train acc at std 0.01: plain "
-                  f"{r['plain']['0.01']['train_acc']:.3f}, BN {r['batch_norm']['0.01']['train_acc']:.3f}",
-        lambda r: int(r["bn_better_at"].split("/")[0]) > int(r["bn_better_at"].split("/")[1]) // 2,
+        bn_summary,
+        lambda r: r["bn_better_at"] > r["scales"] // 2,
         timeout_min=30,
     ),
     Experiment(
@@ -201,7 +211,8 @@ EXPERIMENTS = [
     # Last: the long one.
     Experiment(
         "mnist_cnn", "mnist_cnn.py",
-        "SimpleConvNet conv 30x5x5-ReLU-pool-4320-100-10, Adam 1e-3, batch 100",
+        "SimpleConvNet conv 30x5x5-ReLU-pool-4320-100-10, Adam 1e-3, batch 100, 10 epochs; "
+        "normalised inputs, cosine-annealed lr, random 2-pixel shifts",
         "20 epochs: train 99.82%, test 98.96%; target >= 99.0% within 20 epochs",
         cnn_summary, lambda r: r["test_acc"] >= 0.99 and not r.get("interrupted"), 
         timeout_min=25,
@@ -220,10 +231,7 @@ def run(exp: Experiment, out: str, quick: bool, timeout_min: float | None) -> di
     print(f"\n=== {exp.key}: {' '.join(cmd[1:])}", flush=True)
     limit = 60 * (timeout_min if timeout_min is not None else exp.timeout_min)
     tic = time.perf_counter()
-    # Default SIGINT handling in the child, even when run_all itself runs in the background
-    # (where the shell makes it ignore SIGINT): Python then turns Ctrl-C into KeyboardInterrupt.
-    reset = (lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) if os.name == "posix" else None
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=out, preexec_fn=reset)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=out)
 
     def stop() -> None:
         print(f"    [run_all] time limit of {limit / 60:.0f} min reached: sending Ctrl-C", flush=True)
@@ -233,9 +241,12 @@ def run(exp: Experiment, out: str, quick: bool, timeout_min: float | None) -> di
     timer.start()
     lines: list[str] = []
     assert proc.stdout is not None
-    for line in proc.stdout:
-        lines.append(line)
-        print("    " + line, end="", flush=True)
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            print("    " + line, end="", flush=True)
+    except KeyboardInterrupt:  # Ctrl-C in the terminal reached the example too: let it report
+        lines.extend(proc.stdout)
     proc.wait()
     timer.cancel()
     results = [json.loads(line[len("RESULT "):]) for line in lines if line.startswith("RESULT ")]
@@ -251,10 +262,14 @@ def machine() -> str:
     import minigrad
 
     cfg = minigrad.backend.config()
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
             f"backend {cfg.get('backend')} ({cfg.get('simd')}, {cfg.get('num_threads')} threads), "
-            f"Python {platform.python_version()}; load average {load:.1f} at the start")
+            f"Python {platform.python_version()}")
+
+
+def cell(text: str) -> str:
+    """Markdown table cell text: a literal | would end the cell."""
+    return text.replace("|", "\\|")
 
 
 def command(exp: Experiment) -> str:
@@ -267,7 +282,7 @@ def table(results: dict[str, Any]) -> str:
     for exp in EXPERIMENTS:
         entry = results.get(exp.key)
         if entry is None:
-            rows.append(f"| {command(exp)} | {exp.setting} | not run | {exp.reference} | | |")
+            rows.append(f"| {command(exp)} | {cell(exp.setting)} | not run | {cell(exp.reference)} | | |")
             continue
         r = entry["result"]
         try:
@@ -276,9 +291,18 @@ def table(results: dict[str, Any]) -> str:
             summary, ok = f"unreadable result ({err!r})", "**no**"
         mode = " (**--quick**)" if entry.get("quick") else ""
         wall = r.get("wall_time_s", float("nan"))
-        rows.append(f"| {command(exp)} | {exp.setting} | {summary}{mode} | {exp.reference} | {ok} | "
+        rows.append(f"| {command(exp)} | {cell(exp.setting)} | {cell(summary)}{mode} | "
+                    f"{cell(exp.reference)} | {ok} | "
                     f"{wall / 60:.1f} min |")
     return "\n".join(rows)
+
+
+def load_note(results: dict[str, Any]) -> str:
+    loads = [e["load"] for e in results.values() if e.get("load") is not None]
+    if not loads:
+        return ""
+    return (f" Load average (1 min) before each run: {min(loads):.1f} to {max(loads):.1f} on "
+            f"{os.cpu_count()} cores; other work on the machine slows the wall times.")
 
 
 def write_readme(results: dict[str, Any], path: str) -> None:
@@ -293,7 +317,7 @@ def write_readme(results: dict[str, Any], path: str) -> None:
         "",
         table(results),
         "",
-        "Measured on: " + "; ".join(machines) + ".",
+        "Measured on: " + "; ".join(machines) + "." + load_note(results),
         "Dates: " + ", ".join(sorted({e["date"] for e in results.values() if "date" in e})) + ".",
         END,
     ])
@@ -317,6 +341,10 @@ def main() -> None:
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite the README")
     args = parser.parse_args()
 
+    # A Python-level SIGINT handler here means the examples start with the default disposition
+    # and turn SIGINT into KeyboardInterrupt, even when run_all runs in the background (where
+    # the shell makes it ignore SIGINT, which children would otherwise inherit).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     known = {e.key for e in EXPERIMENTS}
     unknown = set(args.only or ()) - known
     if unknown:
@@ -332,12 +360,14 @@ def main() -> None:
     for exp in EXPERIMENTS:
         if args.only and exp.key not in args.only:
             continue
+        # The machine may be shared: the 1-minute load average before the run goes on record.
+        load = round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None
         result = run(exp, args.out, args.quick, args.timeout)
         if result is None:
             results.pop(exp.key, None)
         else:
             results[exp.key] = {"result": result, "quick": args.quick, "machine": where,
-                                "date": time.strftime("%Y-%m-%d")}
+                                "date": time.strftime("%Y-%m-%d"), "load": load}
         if store:  # after each run, so a crash later loses nothing
             with open(args.results, "w") as f:
                 json.dump(results, f, indent=1, sort_keys=True)

@@ -91,7 +91,7 @@ def train_concise(wd, train_iter, test_iter, epochs, lr):
 
 
 def main() -> None:
-    parser = make_parser(__doc__.split("\n")[0], epochs=100, batch_size=5, lr=0.003)
+    parser = make_parser(__doc__.split("\n")[0], epochs=100, batch_size=5, lr=0.003, data=False)
     parser.add_argument("--lambdas", type=float, nargs="+", default=[0.0, 3.0])
     args = parser.parse_args()
     start = time.perf_counter()

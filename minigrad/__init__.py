@@ -20,7 +20,9 @@ from minigrad import autograd  # noqa: F401
 from minigrad.autograd.grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
 )
-from minigrad.autograd.anomaly import is_anomaly_enabled  # noqa: F401
+from minigrad.autograd.anomaly import (  # noqa: F401
+    is_anomaly_check_nan_enabled, is_anomaly_enabled,
+)
 from minigrad import backend  # noqa: F401
 from minigrad.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
 from minigrad.ops.pool import (  # noqa: F401  (the names PyTorch has at top level)

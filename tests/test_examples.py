@@ -137,6 +137,28 @@ def test_quick_results_are_meaningful(quick_runs: dict[str, tuple[Future, Path]]
         assert check["max_mean_abs_diff"] < 1e-8
 
 
+def test_run_all_reads_every_result(
+    quick_runs: dict[str, tuple[Future, Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run_all.py's table rows can be built from each example's RESULT (same keys on both sides)."""
+    spec = importlib.util.spec_from_file_location("run_all", EXAMPLES / "run_all.py")
+    run_all = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "run_all", run_all)  # dataclasses look their module up
+    spec.loader.exec_module(run_all)
+    checked = 0
+    for exp in run_all.EXPERIMENTS:
+        if exp.key not in quick_runs:
+            continue
+        result = _result(quick_runs[exp.key][0].result())
+        assert isinstance(exp.summary(result), str)
+        assert isinstance(exp.passed(result), bool)
+        checked += 1
+    if not checked:
+        pytest.skip("no example ran")
+    table = run_all.table({e.key: {"result": {}} for e in run_all.EXPERIMENTS[:1]})
+    assert "unreadable result" in table  # an empty RESULT is reported, not raised
+
+
 def test_plot_without_matplotlib_says_so(tmp_path: Path) -> None:
     """--plot with matplotlib missing: a clear message, no plot, and the run still succeeds."""
     blocker = tmp_path / "blocker" / "matplotlib"

@@ -45,10 +45,12 @@ def creation_stack() -> list[str]:
 def warn_with_forward_stack(node) -> None:
     """The UserWarning PyTorch prints before re-raising an error from a node's backward."""
     stack = node.metadata.get("traceback_")
-    if stack is None:
-        return
-    warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused "
-                  "the error:\n" + "".join(stack), UserWarning, stacklevel=4)
+    if stack is None:  # the node was made before anomaly mode was switched on
+        trace = ("No forward pass information available. Enable detect anomaly during forward "
+                 "pass for more information.")
+    else:
+        trace = "Traceback of forward call that caused the error:\n" + "".join(stack)
+    warnings.warn(f"Error detected in {node.name()}. {trace}", UserWarning, stacklevel=4)
 
 
 def check_gradients(node, grads) -> None:
@@ -57,7 +59,8 @@ def check_gradients(node, grads) -> None:
     if not _check_nan:
         return
     for i, g in enumerate(grads):
-        if g is not None and g._data.dtype.kind == "f" and np.isnan(g._data).any():
+        a = getattr(g, "_data", g)  # a backward may return an ndarray; the engine wraps it later
+        if a is not None and np.asarray(a).dtype.kind == "f" and np.isnan(a).any():
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
                                "output.")
 

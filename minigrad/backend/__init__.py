@@ -4,6 +4,9 @@ Selection (at import): ``MINIGRAD_BACKEND=numpy`` uses the NumPy twins (``refere
 otherwise the compiled C module ``minigrad._C`` (``c.py``). If the compiled module is missing,
 the NumPy twins are used and a warning is issued once. ``MINIGRAD_SIMD=generic|avx2|avx512``
 forces a lower SIMD path, ``MINIGRAD_NUM_THREADS=n`` sets the initial thread count.
+Importing the backend makes glibc malloc keep freed multi-MiB arrays for reuse and OpenMP
+workers spin only briefly between kernels, unless the user configured either
+(``_runtime.py``; ``MINIGRAD_RUNTIME_TUNING=0`` turns both off).
 
 All functions take and return NumPy arrays; float kernels accept float32 or float64 (one dtype
 for all operands; otherwise TypeError); bad shapes or parameters raise ValueError naming the
@@ -19,6 +22,16 @@ API (``...`` = any leading batch/channel dims)::
                                                 c = alpha*op(a) @ op(b) + beta*c (in place when
                                                 c is given; beta == 0 never reads c)
     matmul_sum(a, b) -> (M, N)                  sum_i a[i] @ b[i]; a (B, M, K), b (B, K, N)
+    conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, output_size=None)
+        -> y                                    x (N, C, H, W), weight (O, C/groups, kh, kw),
+                                                bias (O,) -> (N, O, OH, OW); output_size any
+                                                (OH, OW) (default: the conv formula; windows
+                                                beyond the input read zeros)
+    conv2d_input_grad(grad_output, weight, input_size, stride=1, padding=0, dilation=1,
+                      groups=1) -> grad_input    the adjoint in x (= conv_transpose2d):
+                                                (N, O, OH, OW) -> (N, C, H, W)
+    conv2d_weight_grad(x, grad_output, kernel_size, stride=1, padding=0, dilation=1,
+                       groups=1) -> grad_weight  (O, C/groups, kh, kw), batch summed
     im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> cols
                                                 F.unfold: (N, C, H, W) -> (N, C*kh*kw, OH*OW)
     col2im(cols, input_size, kernel_size, stride=1, padding=0, dilation=1) -> x
@@ -38,9 +51,15 @@ API (``...`` = any leading batch/channel dims)::
     adaptive_avg_pool2d(x, output_size) -> out  window [floor(i*H/OH), ceil((i+1)*H/OH))
     adaptive_avg_pool2d_backward(grad_output, input_size) -> grad_input
     adaptive_max_pool2d(x, output_size) -> (out, indices)
+    threshold_backward(grad, x, threshold=0.0) -> out
+                                                grad where x > threshold else 0 (NaN in x
+                                                passes): the ReLU gradient in one pass
+    relu(x) -> out                              x where x > 0 else 0 (NaN stays), one pass
+    axpy(alpha, x, y) -> y                      y += alpha * x in place (NumPy's rounding)
+    axpby(alpha, x, beta, y) -> y               y = alpha * x + beta * y in place
     set_num_threads(n), get_num_threads() -> int
     config() -> dict                            backend, simd, simd_supported, openmp,
-                                                num_threads
+                                                num_threads, malloc_tuned, omp_spincount
     show_config() -> None                       prints config()
 """
 from __future__ import annotations
@@ -48,8 +67,12 @@ from __future__ import annotations
 import os
 import warnings
 
+from . import _runtime
+
 __all__ = [
-    "name", "impl", "matmul", "gemm", "matmul_sum", "im2col", "col2im", "max_pool2d",
+    "name", "impl", "matmul", "gemm", "matmul_sum", "conv2d", "conv2d_input_grad",
+    "conv2d_weight_grad", "threshold_backward", "relu", "axpy", "axpby", "im2col", "col2im",
+    "max_pool2d",
     "max_pool2d_backward", "index_gather2d", "avg_pool2d", "avg_pool2d_backward",
     "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "adaptive_max_pool2d",
     "set_num_threads", "get_num_threads", "config", "show_config", "c_available",
@@ -65,6 +88,7 @@ def _select():
         warnings.warn(f"MINIGRAD_BACKEND={want!r} is unknown; expected 'c' or 'numpy'",
                       RuntimeWarning, stacklevel=3)
     try:
+        _runtime.tune_openmp()  # before minigrad._C loads libgomp
         from . import c as impl
     except ImportError as e:
         warnings.warn(
@@ -76,6 +100,7 @@ def _select():
 
 
 impl = _select()
+_runtime.tune_malloc()
 
 
 def c_available() -> bool:
@@ -91,6 +116,13 @@ name = impl.name
 matmul = impl.matmul
 gemm = impl.gemm
 matmul_sum = impl.matmul_sum
+conv2d = impl.conv2d
+conv2d_input_grad = impl.conv2d_input_grad
+conv2d_weight_grad = impl.conv2d_weight_grad
+threshold_backward = impl.threshold_backward
+relu = impl.relu
+axpy = impl.axpy
+axpby = impl.axpby
 im2col = impl.im2col
 col2im = impl.col2im
 max_pool2d = impl.max_pool2d
@@ -103,7 +135,15 @@ adaptive_avg_pool2d_backward = impl.adaptive_avg_pool2d_backward
 adaptive_max_pool2d = impl.adaptive_max_pool2d
 set_num_threads = impl.set_num_threads
 get_num_threads = impl.get_num_threads
-config = impl.config
+
+
+def config() -> dict:
+    """backend, simd, simd_supported, openmp, num_threads (+ num_cores for C), malloc_tuned,
+    omp_spincount."""
+    cfg = impl.config()
+    cfg.update(_runtime.info())
+    return cfg
+
 
 
 def show_config() -> None:

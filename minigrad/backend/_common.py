@@ -200,3 +200,121 @@ def matmul_shapes_ok(a: np.ndarray, b: np.ndarray) -> None:
             f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
             f"({a.shape[-2]}x{a.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})"
         )
+
+
+# ---- convolution ---------------------------------------------------------------------------
+
+def conv_args(stride, padding, dilation, groups):
+    """Normalized (stride, padding, dilation, groups) of a conv2d kernel call."""
+    s = pair(stride, "stride")
+    p = pair(padding, "padding")
+    d = pair(dilation, "dilation")
+    check_positive(s, "stride")
+    check_nonnegative(p, "padding")
+    check_positive(d, "dilation")
+    if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"groups must be an int, got {groups!r}")
+    if int(groups) < 1:
+        raise ValueError(f"groups should be greater than zero, but got groups={groups}")
+    return s, p, d, int(groups)
+
+
+def check_nchw(x: np.ndarray, name: str) -> None:
+    if x.ndim != 4:
+        raise ValueError(f"{name}: expected a 4-D (N, C, H, W) array, got shape "
+                         f"{tuple(x.shape)}")
+
+
+def conv_channels(c: int, o: int, groups: int, what: str) -> None:
+    """Input channels c and output channels o must both split into `groups` groups."""
+    if c % groups or o % groups:
+        raise ValueError(f"{what}: {c} input and {o} output channels do not split into "
+                         f"groups={groups}")
+
+
+def conv_weight_ok(w: np.ndarray, c: int, groups: int, what: str) -> None:
+    """weight (O, C/groups, kh, kw) for an input with c channels."""
+    if w.ndim != 4:
+        raise ValueError(f"{what}: expected a 4-D (O, C/groups, kh, kw) weight, got shape "
+                         f"{tuple(w.shape)}")
+    if w.shape[1] * groups != c:
+        raise ValueError(f"{what}: weight of shape {tuple(w.shape)} with groups={groups} "
+                         f"expects {w.shape[1] * groups} input channels, got {c}")
+    conv_channels(c, w.shape[0], groups, what)
+
+
+def nonnegative_pair(v, name: str) -> Tuple[int, int]:
+    out = pair(v, name)
+    check_nonnegative(out, name)
+    return out
+
+
+def conv_forward_args(x, weight, bias, stride, padding, dilation, groups, output_size):
+    """Checks conv2d's arguments; returns (x, weight, bias, (s, p, d, groups, (OH, OW)))."""
+    as_array(x, "x")
+    as_array(weight, "weight")
+    arrays = (x, weight) if bias is None else (x, weight, as_array(bias, "bias"))
+    float_dtype(*arrays)
+    check_nchw(x, "conv2d")
+    s, p, d, g = conv_args(stride, padding, dilation, groups)
+    conv_weight_ok(weight, x.shape[1], g, "conv2d")
+    k = (int(weight.shape[2]), int(weight.shape[3]))
+    check_positive(k, "kernel_size")
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(f"conv2d: bias of shape {tuple(bias.shape)}, expected "
+                         f"({weight.shape[0]},)")
+    if output_size is None:
+        ohw = conv_out_hw(x.shape[2:], k, s, p, d, x.shape)
+    else:
+        ohw = nonnegative_pair(output_size, "output_size")
+    check_output_size((x.shape[0], weight.shape[0]) + tuple(ohw), "conv2d")
+    return x, weight, bias, (s, p, d, g, ohw)
+
+
+def conv_input_grad_args(grad_output, weight, input_size, stride, padding, dilation, groups):
+    """Checks conv2d_input_grad's arguments; returns (grad_output, weight, (s, p, d, groups,
+    (H, W)))."""
+    as_array(grad_output, "grad_output")
+    as_array(weight, "weight")
+    float_dtype(grad_output, weight)
+    check_nchw(grad_output, "conv2d_input_grad")
+    s, p, d, g = conv_args(stride, padding, dilation, groups)
+    if weight.ndim != 4 or weight.shape[0] != grad_output.shape[1]:
+        raise ValueError(f"conv2d_input_grad: weight of shape {tuple(weight.shape)} does not "
+                         f"match grad_output of shape {tuple(grad_output.shape)} (expected "
+                         f"(O, C/groups, kh, kw) with O = {grad_output.shape[1]})")
+    conv_channels(weight.shape[1] * g, weight.shape[0], g, "conv2d_input_grad")
+    check_positive((int(weight.shape[2]), int(weight.shape[3])), "kernel_size")
+    hw = nonnegative_pair(input_size, "input_size")
+    check_output_size((grad_output.shape[0], weight.shape[1] * g) + hw, "conv2d_input_grad")
+    return grad_output, weight, (s, p, d, g, hw)
+
+
+def conv_weight_grad_args(x, grad_output, kernel_size, stride, padding, dilation, groups):
+    """Checks conv2d_weight_grad's arguments; returns (x, grad_output, (k, s, p, d, groups))."""
+    as_array(x, "x")
+    as_array(grad_output, "grad_output")
+    float_dtype(x, grad_output)
+    check_nchw(x, "conv2d_weight_grad")
+    check_nchw(grad_output, "conv2d_weight_grad")
+    if x.shape[0] != grad_output.shape[0]:
+        raise ValueError(f"conv2d_weight_grad: x of shape {tuple(x.shape)} and grad_output of "
+                         f"shape {tuple(grad_output.shape)} differ in batch size")
+    k = pair(kernel_size, "kernel_size")
+    check_positive(k, "kernel_size")
+    s, p, d, g = conv_args(stride, padding, dilation, groups)
+    conv_channels(x.shape[1], grad_output.shape[1], g, "conv2d_weight_grad")
+    check_output_size((grad_output.shape[1], x.shape[1] // g) + k, "conv2d_weight_grad")
+    return x, grad_output, (k, s, p, d, g)
+
+
+def elementwise_pair(a, b, what: str, inplace: bool = False) -> np.dtype:
+    """Two float arrays of one dtype and one shape; `a` writeable when updated in place."""
+    as_array(a, "y" if inplace else "grad")
+    as_array(b, "x")
+    dt = float_dtype(a, b)
+    if a.shape != b.shape:
+        raise ValueError(f"{what}: shapes {tuple(a.shape)} and {tuple(b.shape)} differ")
+    if inplace and not a.flags.writeable:
+        raise ValueError(f"{what}: the output array is read-only")
+    return dt

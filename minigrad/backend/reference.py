@@ -195,6 +195,133 @@ def _fold_shape(cols, hw, k, s, p, d):
     return cols.shape[0], cols.shape[1] // kk, oh, ow
 
 
+# ---- convolution ---------------------------------------------------------------------------
+
+def _conv_cols(x: np.ndarray, k, s, p, d, ohw) -> np.ndarray:
+    """(N, C, H, W) -> (N, C*kh*kw, OH*OW) for any output size (OH, OW): position (oy, ox)
+    reads x at (oy*sh - ph + i*dh, ox*sw - pw + j*dw), zero outside the input."""
+    n, c, h, w = x.shape
+    oh, ow = ohw
+    need_h = (oh - 1) * s[0] + (k[0] - 1) * d[0] + 1
+    need_w = (ow - 1) * s[1] + (k[1] - 1) * d[1] + 1
+    xp = np.pad(x, ((0, 0), (0, 0), (p[0], max(0, need_h - h - p[0])),
+                    (p[1], max(0, need_w - w - p[1]))))
+    cols = np.empty((n, c, k[0], k[1], oh, ow), x.dtype)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            y0, x0 = i * d[0], j * d[1]
+            cols[:, :, i, j] = xp[:, :, y0:y0 + s[0] * (oh - 1) + 1:s[0],
+                                  x0:x0 + s[1] * (ow - 1) + 1:s[1]]
+    return cols.reshape(n, c * k[0] * k[1], oh * ow)
+
+
+def _conv_fold(cols: np.ndarray, c: int, hw, k, s, p, d, ohw) -> np.ndarray:
+    """The adjoint of _conv_cols: (N, C*kh*kw, OH*OW) -> (N, C, H, W), overlaps summed."""
+    n = cols.shape[0]
+    h, w = hw
+    oh, ow = ohw
+    need_h = (oh - 1) * s[0] + (k[0] - 1) * d[0] + 1
+    need_w = (ow - 1) * s[1] + (k[1] - 1) * d[1] + 1
+    xp = np.zeros((n, c, p[0] + max(h, need_h - p[0]), p[1] + max(w, need_w - p[1])),
+                  cols.dtype)
+    cols6 = cols.reshape(n, c, k[0], k[1], oh, ow)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            y0, x0 = i * d[0], j * d[1]
+            xp[:, :, y0:y0 + s[0] * (oh - 1) + 1:s[0],
+               x0:x0 + s[1] * (ow - 1) + 1:s[1]] += cols6[:, :, i, j]
+    return np.ascontiguousarray(xp[:, :, p[0]:p[0] + h, p[1]:p[1] + w])
+
+
+def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray] = None, stride=1,
+           padding=0, dilation=1, groups: int = 1, output_size=None) -> np.ndarray:
+    """x (N, C, H, W), weight (O, C/groups, kh, kw), bias (O,) or None -> y (N, O, OH, OW).
+    output_size (OH, OW) defaults to the convolution formula; any size is allowed (windows
+    beyond the input read zeros), e.g. the first rows/columns only."""
+    x, weight, bias, geo = cm.conv_forward_args(x, weight, bias, stride, padding, dilation,
+                                                groups, output_size)
+    s, p, d, g, (oh, ow) = geo
+    n, c = x.shape[:2]
+    o, cg, kh, kw = weight.shape
+    y = np.zeros((n, o, oh, ow), x.dtype)
+    if y.size == 0:
+        return y
+    if cg * kh * kw:
+        cols = _conv_cols(x, (kh, kw), s, p, d, (oh, ow)).reshape(n, g, cg * kh * kw, oh * ow)
+        y[...] = np.matmul(weight.reshape(g, o // g, cg * kh * kw), cols).reshape(y.shape)
+    if bias is not None:
+        y += bias.reshape(1, o, 1, 1)
+    return y
+
+
+def conv2d_input_grad(grad_output: np.ndarray, weight: np.ndarray, input_size, stride=1,
+                      padding=0, dilation=1, groups: int = 1) -> np.ndarray:
+    """The adjoint of conv2d in x (conv_transpose2d): grad_output (N, O, OH, OW),
+    weight (O, C/groups, kh, kw) -> (N, C, H, W) with (H, W) = input_size."""
+    gy, weight, geo = cm.conv_input_grad_args(grad_output, weight, input_size, stride, padding,
+                                              dilation, groups)
+    s, p, d, g, (h, w) = geo
+    n, o, oh, ow = gy.shape
+    _, cg, kh, kw = weight.shape
+    if n * cg * g * h * w == 0 or o * oh * ow == 0:
+        return np.zeros((n, cg * g, h, w), gy.dtype)
+    wt = weight.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)
+    cols = np.matmul(wt, gy.reshape(n, g, o // g, oh * ow)).reshape(n, g * cg * kh * kw,
+                                                                   oh * ow)
+    return _conv_fold(cols, cg * g, (h, w), (kh, kw), s, p, d, (oh, ow))
+
+
+def conv2d_weight_grad(x: np.ndarray, grad_output: np.ndarray, kernel_size, stride=1,
+                       padding=0, dilation=1, groups: int = 1) -> np.ndarray:
+    """The gradient of conv2d in the weight: x (N, C, H, W), grad_output (N, O, OH, OW)
+    -> (O, C/groups, kh, kw), summed over the batch in order."""
+    x, gy, geo = cm.conv_weight_grad_args(x, grad_output, kernel_size, stride, padding,
+                                          dilation, groups)
+    k, s, p, d, g = geo
+    n, c = x.shape[:2]
+    o, oh, ow = gy.shape[1:]
+    cg, og, r = c // g, o // g, (c // g) * k[0] * k[1]
+    gw = np.zeros((g, og, r), x.dtype)
+    if n * oh * ow and gw.size:
+        cols = _conv_cols(x, k, s, p, d, (oh, ow)).reshape(n, g, r, oh * ow)
+        gyr = gy.reshape(n, g, og, oh * ow)
+        for i in range(n):
+            gw += np.matmul(gyr[i], cols[i].transpose(0, 2, 1))
+    return gw.reshape(o, cg, k[0], k[1])
+
+
+# ---- fused elementwise ---------------------------------------------------------------------
+
+def threshold_backward(grad: np.ndarray, x: np.ndarray, threshold: float = 0.0) -> np.ndarray:
+    """grad where x > threshold, else 0 (NaN in x passes the gradient, as PyTorch's
+    threshold_backward): the ReLU gradient with x = relu's output. Same shapes; a new array."""
+    dt = cm.elementwise_pair(grad, x, "threshold_backward")
+    return np.where(x <= threshold, dt.type(0), grad)
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """x where x > 0, else 0 (NaN stays NaN); a new array."""
+    dt = cm.elementwise_pair(x, x, "relu")
+    return np.where(x <= 0, dt.type(0), x)
+
+
+def axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """y += alpha * x in place (alpha rounded to y's dtype, the product rounded, then the sum:
+    NumPy's ``y += alpha * x``); returns y."""
+    cm.elementwise_pair(y, x, "axpy", inplace=True)
+    y += np.multiply(x, float(alpha))
+    return y
+
+
+def axpby(alpha: float, x: np.ndarray, beta: float, y: np.ndarray) -> np.ndarray:
+    """y = alpha * x + beta * y in place (``y *= beta; y += alpha * x``, each product rounded
+    once); returns y."""
+    cm.elementwise_pair(y, x, "axpby", inplace=True)
+    y *= float(beta)
+    y += np.multiply(x, float(alpha))
+    return y
+
+
 # ---- pooling -------------------------------------------------------------------------------
 
 def _window_stack(x: np.ndarray, k, s, p, d, ohw, fill):

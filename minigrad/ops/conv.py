@@ -1,11 +1,11 @@
-"""Convolutions on im2col + GEMM, and unfold/fold: conv1d, conv2d, conv_transpose1d/2d, unfold,
-fold (PyTorch signatures and errors).
+"""Convolutions on the backend's conv2d kernels (im2col + GEMM per sample), and unfold/fold:
+conv1d, conv2d, conv_transpose1d/2d, unfold, fold (PyTorch signatures and errors).
 
 Four Functions, each linear in every tensor argument, whose backwards are one another:
 
-    Conv2dFn(x, w)            y = conv(x, w)             im2col, then GEMM per group
-    ConvTranspose2dFn(x, w)   y = conv^T(x, w)           GEMM per group, then col2im
-    ConvWeightGrad(x, gy)     dW = sum_n gy[n] im2col(x[n])^T
+    Conv2dFn(x, w)            y = conv(x, w)             backend.conv2d
+    ConvTranspose2dFn(x, w)   y = conv^T(x, w)           backend.conv2d_input_grad
+    ConvWeightGrad(x, gy)     dW = sum_n gy[n] im2col(x[n])^T   backend.conv2d_weight_grad
     Unfold / Fold             im2col / col2im
 
 conv's input gradient is conv^T, its weight gradient ConvWeightGrad; conv^T's are conv and
@@ -40,116 +40,30 @@ IntOrPair = Union[int, Sequence[int]]
 def _conv_out(size: int, k: int, s: int, p: int, d: int) -> int:
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
-
-def _is_pointwise(k, s, p) -> bool:
-    return k == (1, 1) and s == (1, 1) and p == (0, 0)
-
-
-def _im2col(x: np.ndarray, k, s, p, d) -> np.ndarray:
-    """(N, C, H, W) -> (C*kh*kw, N*L): the whole batch as one GEMM operand."""
-    if _is_pointwise(k, s, p):
-        n, c, h, w = x.shape
-        return np.ascontiguousarray(x.transpose(1, 0, 2, 3)).reshape(c, n * h * w)
-    return backend.im2col(x, k, s, p, d, batch_last=True)
-
-
-def _crop_cols(cols: np.ndarray, n: int, full_hw, hw) -> np.ndarray:
-    """Keep the first hw output positions of each sample in an (R, N*full_h*full_w) matrix."""
-    if tuple(full_hw) == tuple(hw):
-        return cols
-    r = cols.shape[0]
-    return cols.reshape(r, n, full_hw[0], full_hw[1])[:, :, :hw[0], :hw[1]].reshape(
-        r, n * hw[0] * hw[1])
-
-
-def _channels_first(a: np.ndarray) -> np.ndarray:
-    """(N, C, H, W) -> (C, N*H*W), a copy (the GEMM operand layout)."""
-    n, c, h, w = a.shape
-    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(c, n * h * w)
-
-
-def _batch_first(y2: np.ndarray, n: int, hw) -> np.ndarray:
-    """(C, N*H*W) -> (N, C, H, W), a copy."""
-    c = y2.shape[0]
-    return np.ascontiguousarray(y2.reshape(c, n, hw[0], hw[1]).transpose(1, 0, 2, 3))
-
+# All three run in the backend (C: per-sample im2col into a cache-resident buffer feeding the
+# packed GEMM, outputs written in NCHW; no batch-wide column matrix and no transposing copies).
 
 def conv2d_array(x: np.ndarray, w: np.ndarray, s, p, d, groups: int,
-                 out_hw: Optional[Tuple[int, int]] = None, cols: Optional[np.ndarray] = None,
+                 out_hw: Optional[Tuple[int, int]] = None,
                  bias: Optional[np.ndarray] = None) -> np.ndarray:
     """y (N, O, OH, OW) = conv(x (N, C, H, W), w (O, C/g, kh, kw)) + bias; out_hw crops the
-    output to its first rows/columns (the adjoint of a transposed conv with output_padding).
-    cols: im2col(x) in (C*kh*kw, N*L) layout when the caller already has it."""
-    n, c, h, wd = x.shape
-    o, cg, kh, kw = w.shape
-    full = (_conv_out(h, kh, s[0], p[0], d[0]), _conv_out(wd, kw, s[1], p[1], d[1]))
-    hw = full if out_hw is None else tuple(out_hw)
-    if cols is None:
-        cols = _im2col(x, (kh, kw), s, p, d)
-    cols = _crop_cols(cols, n, full, hw)
-    r = cg * kh * kw
-    if groups == 1:
-        y2 = backend.matmul(w.reshape(o, r), cols)  # (O, N*L): one GEMM for the batch
-    else:
-        y2 = backend.matmul(w.reshape(groups, o // groups, r),
-                            cols.reshape(groups, r, cols.shape[1])).reshape(o, cols.shape[1])
-    if bias is not None:
-        y2 += bias.reshape(o, 1)
-    return _batch_first(y2, n, hw)
+    output to its first rows/columns (the adjoint of a transposed conv with output_padding)."""
+    return backend.conv2d(x, w, bias, s, p, d, groups, out_hw)
 
 
 def conv_transpose2d_array(x: np.ndarray, w: np.ndarray, s, p, d, groups: int,
                            out_hw: Tuple[int, int]) -> np.ndarray:
     """y (N, C_out, OH, OW) = conv^T(x (N, C_in, H, W), w (C_in, C_out/g, kh, kw)), the adjoint
-    of conv2d from an (OH, OW) input: each input pixel scatters w into the output."""
-    n, cin, h, wd = x.shape
-    _, cog, kh, kw = w.shape
-    k = (kh, kw)
-    cout = cog * groups
-    x2 = _channels_first(x)  # (C_in, N*H*W)
-    if groups == 1:
-        cols = backend.matmul(w.reshape(cin, cog * kh * kw).T, x2)
-    else:
-        wt = w.reshape(groups, cin // groups, cog * kh * kw).transpose(0, 2, 1)
-        cols = backend.matmul(wt, x2.reshape(groups, cin // groups, x2.shape[1]))
-        cols = cols.reshape(cout * kh * kw, x2.shape[1])
-    oh, ow = out_hw
-    if (_conv_out(oh, kh, s[0], p[0], d[0]), _conv_out(ow, kw, s[1], p[1], d[1])) == (h, wd):
-        if _is_pointwise(k, s, p):
-            return _batch_first(cols, n, out_hw)
-        return backend.col2im(cols, out_hw, k, s, p, d, batch_last=True)
-    # General case (output_padding >= stride, or a cropped adjoint): scatter into the full,
-    # unpadded map, then take rows/cols [p, p + OH) (zeros where nothing lands).
-    fh = (h - 1) * s[0] + d[0] * (kh - 1) + 1
-    fw = (wd - 1) * s[1] + d[1] * (kw - 1) + 1
-    full = backend.col2im(cols, (fh, fw), k, s, 0, d, batch_last=True)
-    out = np.zeros((n, cout, oh, ow), x.dtype)
-    rh, rw = min(oh, fh - p[0]), min(ow, fw - p[1])
-    if rh > 0 and rw > 0:
-        out[:, :, :rh, :rw] = full[:, :, p[0]:p[0] + rh, p[1]:p[1] + rw]
-    return out
+    of conv2d from an (OH, OW) input: each input pixel scatters w into the output (what lands
+    outside [0, OH) x [0, OW) is dropped)."""
+    return backend.conv2d_input_grad(x, w, out_hw, s, p, d, groups)
 
 
-def conv_weight_grad_array(x: np.ndarray, gy: np.ndarray, s, p, d, groups: int, k,
-                           cols: Optional[np.ndarray] = None) -> np.ndarray:
-    """dW (O, C/g, kh, kw) = gy (O, N*L) @ im2col(x)^T per group; gy (N, O, OH', OW') may
+def conv_weight_grad_array(x: np.ndarray, gy: np.ndarray, s, p, d, groups: int,
+                           k) -> np.ndarray:
+    """dW (O, C/g, kh, kw) = sum_n gy[n] @ im2col(x[n])^T per group; gy (N, O, OH', OW') may
     cover only the first OH' x OW' of the conv's output positions."""
-    n, c, h, wd = x.shape
-    o = gy.shape[1]
-    kh, kw = k
-    full = (_conv_out(h, kh, s[0], p[0], d[0]), _conv_out(wd, kw, s[1], p[1], d[1]))
-    if cols is None:
-        cols = _im2col(x, k, s, p, d)
-    cols = _crop_cols(cols, n, full, gy.shape[2:])
-    g2 = _channels_first(gy)  # (O, N*L)
-    cg, og = c // groups, o // groups
-    r = cg * kh * kw
-    if groups == 1:
-        dw = backend.matmul(g2, cols.T)
-    else:
-        dw = backend.matmul(g2.reshape(groups, og, g2.shape[1]),
-                            cols.reshape(groups, r, cols.shape[1]).transpose(0, 2, 1))
-    return dw.reshape(o, cg, kh, kw)
+    return backend.conv2d_weight_grad(x, gy, k, s, p, d, groups)
 
 
 # ---- differentiable Functions ----------------------------------------------------------------
@@ -168,13 +82,10 @@ class Conv2dFn(Function):
     def forward(ctx, x, w, b, stride, padding, dilation, groups, out_hw=None):
         ctx.conf = (stride, padding, dilation, groups)
         ctx.x_hw = tuple(x._data.shape[2:])
-        ctx.k_hw = kh, kw = tuple(w._data.shape[2:])
-        cols = _im2col(x._data, (kh, kw), stride, padding, dilation)
-        if ctx.needs_input_grad[1]:
-            ctx.cols = cols  # the weight gradient reuses it (no second im2col)
+        ctx.k_hw = tuple(w._data.shape[2:])
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
                               w if ctx.needs_input_grad[0] else None)
-        return conv2d_array(x._data, w._data, stride, padding, dilation, groups, out_hw, cols,
+        return conv2d_array(x._data, w._data, stride, padding, dilation, groups, out_hw,
                             None if b is None else b._data)
 
     @staticmethod
@@ -185,7 +96,7 @@ class Conv2dFn(Function):
         gx = ConvTranspose2dFn.apply(grad, w, None, s, p, d, g, ctx.x_hw) if need_x else None
         gw = None
         if need_w:
-            gw = ConvWeightGrad.apply(x, grad, s, p, d, g, ctx.k_hw, getattr(ctx, "cols", None))
+            gw = ConvWeightGrad.apply(x, grad, s, p, d, g, ctx.k_hw)
         gb = _bias_grad(grad) if need_b else None
         return (gx, gw, gb) + (None,) * (len(ctx.needs_input_grad) - 3)
 
@@ -213,24 +124,24 @@ class ConvTranspose2dFn(Function):
         s, p, d, g = ctx.conf
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx = Conv2dFn.apply(grad, w, None, s, p, d, g, ctx.x_hw) if need_x else None
-        gw = ConvWeightGrad.apply(grad, x, s, p, d, g, ctx.k_hw, None) if need_w else None
+        gw = ConvWeightGrad.apply(grad, x, s, p, d, g, ctx.k_hw) if need_w else None
         gb = _bias_grad(grad) if need_b else None
         return (gx, gw, gb) + (None,) * (len(ctx.needs_input_grad) - 3)
 
 
 class ConvWeightGrad(Function):
     """(x (N, C, H, W), gy (N, O, OH', OW')) -> dW (O, C/g, kh, kw): the weight gradient of
-    conv2d, bilinear in x and gy. `cols` optionally passes im2col(x) computed by the forward."""
+    conv2d, bilinear in x and gy."""
 
     @staticmethod
-    def forward(ctx, x, gy, stride, padding, dilation, groups, k_hw, cols=None):
+    def forward(ctx, x, gy, stride, padding, dilation, groups, k_hw):
         ctx.conf = (stride, padding, dilation, groups)
         ctx.x_hw = tuple(x._data.shape[2:])
         ctx.gy_hw = tuple(gy._data.shape[2:])
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
                               gy if ctx.needs_input_grad[0] else None)
         return conv_weight_grad_array(x._data, gy._data, stride, padding, dilation, groups,
-                                      k_hw, cols)
+                                      k_hw)
 
     @staticmethod
     def backward(ctx, ggw):

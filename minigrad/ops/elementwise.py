@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from minigrad import backend as _backend
 from minigrad import dtypes as _dtype
 from minigrad.autograd.function import Function, FunctionMeta
 from minigrad.ops import _special
@@ -485,16 +486,36 @@ class Sigmoid(Function):
 class Relu(Function):
     @staticmethod
     def forward(ctx, x):
-        y = Tensor._from_array(np.maximum(x._data, 0))
+        a = x._data
+        fast = a.dtype.kind == "f" and a.dtype.itemsize in (4, 8)  # the backend's dtypes
+        y = Tensor._from_array(_backend.relu(a) if fast else np.maximum(a, 0))
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
+        if grad._data.dtype.kind == "f" and grad._data.dtype.itemsize in (4, 8):
+            return ReluBackward.apply(grad, y._data)
         # The mask is a constant: relu's second derivative is zero. Written as "not <= 0" so
         # that a nan input passes the gradient through, as PyTorch's threshold_backward.
         return grad * _constant(~(y._data <= 0), grad)
+
+
+class ReluBackward(Function):
+    """grad (any shape) -> grad where y > 0, else 0, with y = relu's output (an ndarray: the mask
+    is a constant, relu's second derivative is zero). One pass (backend.threshold_backward)
+    instead of building a float mask and multiplying; NaN in y passes the gradient, as PyTorch's
+    threshold_backward. Linear in grad, so its backward is itself."""
+
+    @staticmethod
+    def forward(ctx, grad, y):
+        ctx.y = y
+        return _backend.threshold_backward(grad._data, y)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return ReluBackward.apply(gg, ctx.y), None
 
 
 def _unary_function(name: str, compute, backward, saves: str) -> type:

@@ -97,11 +97,14 @@ def _splittable(arrays: Sequence[Any], shape: tuple) -> bool:
     return all(a is None or (a.shape == shape and a.flags.c_contiguous) for a in arrays)
 
 
-def run(tasks: list) -> None:
-    """Run ``kernel(*arrays, *args)`` for every task, large ones split over the thread pool."""
-    threads = _num_threads()
-    total = sum(arrays[0].size for _, arrays, _ in tasks)
-    if threads == 1 or total < 2 * GRAIN:
+def run(tasks: list, split: bool = True) -> None:
+    """Run ``kernel(*arrays, *args)`` for every task, large ones split over the thread pool.
+
+    ``split=False`` runs every task on the calling thread: for kernels made of the backend's
+    fused C kernels, which split large arrays over OpenMP threads themselves (a Python thread
+    hand-off costs more than such a pass over a slice)."""
+    threads = _num_threads() if split else 1
+    if threads == 1 or sum(arrays[0].size for _, arrays, _ in tasks) < 2 * GRAIN:
         for kernel, arrays, args in tasks:
             kernel(*arrays, *args)
         return

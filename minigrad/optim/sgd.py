@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 from . import _foreach
 from .optimizer import (
@@ -20,7 +21,11 @@ __all__ = ["SGD"]
 
 
 def _sgd_kernel(d, g, b, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
-    """One SGD update of ``d`` (param) from ``g`` (grad) and ``b`` (momentum buffer or None)."""
+    """One SGD update of ``d`` (param) from ``g`` (grad) and ``b`` (momentum buffer or None).
+
+    The momentum update ``b = momentum * b + (1 - dampening) * g`` and the step
+    ``d += -lr * g`` are single fused passes (``backend.axpby`` / ``backend.axpy``) with the
+    same rounding as the NumPy expressions they replace, so results are bit-identical."""
     owned = False  # g is our own temporary and may be overwritten
     if maximize:
         g = np.negative(g)
@@ -36,14 +41,7 @@ def _sgd_kernel(d, g, b, lr, momentum, dampening, weight_decay, nesterov, maximi
         if first:
             np.copyto(b, g)
         else:
-            b *= momentum
-            if dampening == 0:
-                b += g
-            elif owned:
-                g *= 1 - dampening  # g is dead afterwards: nesterov forbids dampening
-                b += g
-            else:
-                b += g * (1 - dampening)
+            backend.axpby(1 - dampening, g, momentum, b)
         if nesterov:
             t = np.multiply(b, momentum)
             if owned:
@@ -52,13 +50,8 @@ def _sgd_kernel(d, g, b, lr, momentum, dampening, weight_decay, nesterov, maximi
                 np.add(g, t, out=t)
                 g, owned = t, True
         else:
-            g, owned = b, False
-    if owned:
-        g *= -lr
-        d += g
-    else:
-        t = np.multiply(g, -lr)
-        d += t
+            g = b
+    backend.axpy(-lr, g, d)
 
 
 class SGD(Optimizer):
@@ -142,6 +135,7 @@ class SGD(Optimizer):
                     (_sgd_kernel, (p._data, p.grad._data, b), (lr, momentum) + args_tail + (first,))
                 )
                 touched.append(p)
-        _foreach.run(tasks)
+        # with the C backend the fused kernels thread themselves (see _foreach.run)
+        _foreach.run(tasks, split=backend.name != "C")
         for p in touched:
             p._bump_version()

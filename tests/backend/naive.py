@@ -24,6 +24,30 @@ def im2col(x, k, s, p, d):
     return out
 
 
+def conv2d(x, w, s, p, d, groups, ohw):
+    """y[n, o, oy, ox] = sum over the group's channels and (i, j) of w * x at
+    (oy*sh - ph + i*dh, ox*sw - pw + j*dw), 0 outside the input; in float64."""
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    og = o // groups
+    oh, ow = ohw
+    y = np.zeros((n, o, oh, ow))
+    for oc in range(o):
+        for ci in range(cg):
+            cin = (oc // og) * cg + ci
+            for i in range(kh):
+                for j in range(kw):
+                    for oy in range(oh):
+                        iy = oy * s[0] - p[0] + i * d[0]
+                        if not 0 <= iy < h:
+                            continue
+                        for ox in range(ow):
+                            ix = ox * s[1] - p[1] + j * d[1]
+                            if 0 <= ix < wd:
+                                y[:, oc, oy, ox] += float(w[oc, ci, i, j]) * x[:, cin, iy, ix]
+    return y
+
+
 def max_pool2d(x, k, s, p, d, oh, ow):
     """PyTorch's rule: first maximum wins; windows clipped to the input. None if a window has
     no input element (possible with large dilation)."""

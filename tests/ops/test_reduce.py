@@ -192,6 +192,8 @@ def test_reduction_over_random_dims_and_views(view, name, data, seed):
         import torch
     except ImportError:
         return
+    if name == "std" and np.any(np.std(view.apply(base), axis=dim) == 0):
+        return  # d std at std == 0 depends on rounding noise in the mean (PyTorch's too)
     t = torch.tensor(base, requires_grad=True)
     torch_kw = {"dim": dim, "keepdim": keepdim}
     seed_grad = np.random.default_rng(seed).standard_normal(np.shape(expected))

@@ -185,3 +185,15 @@ def test_same_message_as_pytorch():
             with pytest.raises(RuntimeError) as ours:
                 y.sum().backward()
     assert str(ours.value) == str(theirs.value)
+
+
+def test_node_made_before_anomaly_mode_says_so():
+    """A graph built outside anomaly mode, backpropagated inside it: the NaN is still caught,
+    and the warning says that no forward information was recorded (PyTorch's text)."""
+    x, y = _nan_log_graph()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with autograd.detect_anomaly():
+            with pytest.raises(RuntimeError, match="LogBackward0"):
+                y.sum().backward()
+    assert any("No forward pass information available" in str(w.message) for w in caught)

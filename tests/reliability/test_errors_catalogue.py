@@ -24,9 +24,12 @@ ROW = re.compile(r"^\|\s*(?P<what>[^|]+?)\s*\|\s*`(?P<code>[^`]+)`\s*\|\s*(?P<ex
 
 
 def catalogue() -> list:
-    """(what, code, exception name, fragment) for every table row of docs/errors.md."""
+    """(what, code, exception name, fragment) for every table row of docs/errors.md's
+    sections (from the first ``##`` heading on)."""
     with open(DOC, encoding="utf-8") as f:
         lines = f.read().splitlines()
+    first_section = next(i for i, ln in enumerate(lines) if ln.startswith("## "))
+    lines = lines[first_section:]  # the introduction's tables are not catalogue rows
     rows = [m.groupdict() for m in map(ROW.match, lines) if m]
     table_lines = [ln for ln in lines if ln.startswith("| ") and not ln.startswith("| Bad input")]
     assert len(rows) == len(table_lines), "a table row of docs/errors.md does not parse"

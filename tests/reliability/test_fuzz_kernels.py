@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 from minigrad import backend
 from minigrad.backend import reference
 from tests.reliability.fuzz import (
-    ALLOWED, FUZZ, HUGE, assert_matches, check, hostile_ints, run, shapes,
+    ALLOWED,
+    FUZZ,
+    HUGE,
+    assert_matches,
+    check,
+    hostile_ints,
+    run,
+    shapes,
 )
 
 C = backend.impl if backend.name == "C" else None

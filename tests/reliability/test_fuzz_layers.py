@@ -20,7 +20,13 @@ from hypothesis import strategies as st
 import minigrad
 import minigrad.nn as nn
 from tests.reliability.fuzz import (
-    ALL_DTYPES, FUZZ, Outcome, check, reference, run, shapes, tensors,
+    FUZZ,
+    check,
+    params,
+    reference,
+    run,
+    shapes,
+    tensors,
 )
 
 try:
@@ -122,7 +128,7 @@ EVAL = {"Dropout", "BatchNorm1d", "BatchNorm2d"}
 PYTORCH_ALSO = {"Embedding": (AssertionError,), "GroupNorm": (ZeroDivisionError,)}
 
 
-@pytest.mark.parametrize("name", sorted(LAYERS))
+@pytest.mark.parametrize("name", params("layer", sorted(LAYERS)))
 @FUZZ
 @given(data=st.data())
 def test_layer(name, data):

@@ -17,8 +17,19 @@ from hypothesis import strategies as st
 
 import minigrad
 from tests.reliability.fuzz import (
-    ALL_DTYPES, FLOAT_DTYPES, FUZZ, HUGE, assert_matches, check, hostile_ints, reference, run,
-    shapes, tensors,
+    ALL_DTYPES,
+    FLOAT_DTYPES,
+    FUZZ,
+    HUGE,
+    KNOWN_BUGS,
+    assert_matches,
+    check,
+    hostile_ints,
+    params,
+    reference,
+    run,
+    shapes,
+    tensors,
 )
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -118,7 +129,7 @@ def broadcast_shapes(draw):
     return (shape, other) if draw(st.booleans()) else (other, shape)
 
 
-@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("name", params("binary", sorted(BINARY)))
 @FUZZ
 @given(data=st.data())
 def test_binary(name, data):
@@ -276,14 +287,16 @@ def test_arg_reduction(name, ref, case, dim, keepdim):
     check(ours, expected, f"{name}({case}, dim={dim}, keepdim={keepdim})")
 
 
-@pytest.mark.parametrize("name,ref", [
-    ("cumsum", _cum(np.cumsum)), ("cumprod", _cum(np.cumprod)),
-    ("softmax", _softmax(False)), ("log_softmax", _softmax(True)),
-])
+DIM_OPS = {"cumsum": _cum(np.cumsum), "cumprod": _cum(np.cumprod),
+           "softmax": _softmax(False), "log_softmax": _softmax(True)}
+
+
+@pytest.mark.parametrize("name", params("dim", sorted(DIM_OPS)))
 @FUZZ
 @given(case=tensors(FLOAT_DTYPES, special=False), dim=st.integers(-5, 4))
-def test_dim_ops(name, ref, case, dim):
+def test_dim_ops(name, case, dim):
     """Ops along one required dim: in-range dims succeed, others raise IndexError."""
+    ref = DIM_OPS[name]
     ours = run(getattr(minigrad, name), case.tensor, dim)
     expected = reference(ref, case.array, dim)
     valid = -max(case.array.ndim, 1) <= dim < max(case.array.ndim, 1)
@@ -760,12 +773,14 @@ def test_huge_sizes_fail_fast(size):
         assert time.perf_counter() - start < 1.0
 
 
+@pytest.mark.xfail(reason=KNOWN_BUGS["factory:arange"], strict=False)
 @FUZZ
 @given(start=st.sampled_from([0, -3, 2.5, math.nan, math.inf, 1e18]),
        end=st.sampled_from([0, 5, -2.5, math.inf, 1e19, math.nan]),
        step=st.sampled_from([1, -1, 0, 0.5, -0.25, math.nan, 1e-12]))
-def test_arange_and_linspace(start, end, step):
-    """arange with zero/NaN/inf steps, wrong-signed steps and ranges too large to hold."""
+def test_arange(start, end, step):
+    """arange with zero/NaN/inf steps and bounds, wrong-signed steps and ranges too large to
+    hold: NumPy's values or RuntimeError/MemoryError."""
     ours = run(minigrad.arange, start, end, step)
 
     def ref():
@@ -773,16 +788,20 @@ def test_arange_and_linspace(start, end, step):
             raise RuntimeError("bad range")
         if (end - start) * step < 0:
             raise RuntimeError("wrong-signed step")
-        n = math.ceil((end - start) / step)
-        if n > 2 ** 36:
+        if math.ceil((end - start) / step) > 2 ** 36:
             raise MemoryError("too large")
         return np.arange(start, end, step)
-    expected = reference(ref)
-    check(ours, expected, f"arange({start}, {end}, {step})", rtol=1e-6, atol=1e-6)
-    steps = int(step) if step == step and abs(step) < 10 else -1
-    check(run(minigrad.linspace, 0.0, 1.0, steps), reference(
-        lambda: np.linspace(0.0, 1.0, steps) if steps >= 0 else
-        (_ for _ in ()).throw(RuntimeError("negative steps"))), f"linspace(0, 1, {steps})")
+    check(ours, reference(ref), f"arange({start}, {end}, {step})", rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("steps", [0, 1, 2, 7, -1, -5])
+def test_linspace_steps(steps):
+    """linspace(0, 1, steps): NumPy's points; negative steps raise RuntimeError."""
+    ours = run(minigrad.linspace, 0.0, 1.0, steps)
+    if steps < 0:
+        assert isinstance(ours.error, RuntimeError), ours
+    else:
+        assert_matches(ours.value, np.linspace(0.0, 1.0, steps), f"linspace(0, 1, {steps})")
 
 
 @FUZZ
@@ -795,3 +814,147 @@ def test_tensor_constructor_hostile(value):
     if not ours.raised:
         arr = ours.value._data
         assert arr.dtype.kind in "biuf", f"tensor({value!r}) gave dtype {arr.dtype}"
+
+
+# ---- the remaining ops: splitting, scattering, searching, products ----------------------------
+
+def _split_ref(a, size, dim):
+    axis = _axis(dim, a.ndim)
+    if a.ndim == 0 or size < 0 or (size == 0 and a.shape[axis] != 0):
+        raise RuntimeError("split_size can only be 0 if dimension size is 0")
+    n = a.shape[axis]
+    return tuple(np.take(a, np.arange(i, min(i + size, n)), axis=axis)
+                 for i in range(0, max(n, 1), size)) if n else (a,)
+
+
+def _chunk_ref(a, chunks, dim):
+    if chunks <= 0 or a.ndim == 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0")
+    n = a.shape[_axis(dim, a.ndim)]
+    return _split_ref(a, max(-(-n // chunks), 1), dim)
+
+
+def _unbind_ref(a, dim):
+    axis = _axis(dim, a.ndim)
+    if a.ndim == 0:
+        raise IndexError("unbind of a 0-d tensor")
+    return tuple(np.take(a, i, axis=axis) for i in range(a.shape[axis]))
+
+
+def _clamp_ref(a, lo, hi):
+    if lo is None and hi is None:
+        raise RuntimeError("At least one of 'min' or 'max' must not be None")
+    out = a
+    if lo is not None:
+        out = np.where(np.isnan(out), out, np.maximum(out, lo))
+    if hi is not None:
+        out = np.where(np.isnan(out), out, np.minimum(out, hi))
+    return out.astype(a.dtype)
+
+
+def _diag_ref(a, k):
+    if a.ndim not in (1, 2):
+        raise RuntimeError("diag expects a 1-D or 2-D tensor")
+    return np.diag(a, k)
+
+
+def _trace_ref(a):
+    if a.ndim != 2:
+        raise RuntimeError("trace expects a matrix")
+    return np.trace(a)
+
+
+def _median_ref(a):
+    if a.size == 0:
+        return np.array(np.nan, a.dtype)
+    flat = np.sort(a.ravel())
+    return flat[-1] if np.isnan(flat[-1]) else flat[(a.size - 1) // 2]
+
+
+MORE_OPS = {
+    "split": (minigrad.split, _split_ref, st.tuples(st.integers(-1, 3), small)),
+    "chunk": (minigrad.chunk, _chunk_ref, st.tuples(st.integers(-1, 4), small)),
+    "unbind": (minigrad.unbind, _unbind_ref, st.tuples(small)),
+    "clamp": (minigrad.clamp, _clamp_ref, st.tuples(st.sampled_from([None, -1.0, 0.0, 2.0]),
+                                                    st.sampled_from([None, 1.0, -2.0]))),
+    "diag": (minigrad.diag, _diag_ref, st.tuples(small)),
+    "trace": (minigrad.trace, _trace_ref, st.tuples()),
+    "prod": (minigrad.prod, lambda a: np.prod(a), st.tuples()),
+    "median": (minigrad.median, _median_ref, st.tuples()),
+    "count_nonzero": (minigrad.count_nonzero, lambda a: np.count_nonzero(a), st.tuples()),
+    "nonzero": (minigrad.nonzero, lambda a: np.argwhere(a) if a.ndim else
+                np.zeros((int(a != 0), 0), np.int64), st.tuples()),
+    # In the input's dtype: float32 squares of 1e30 overflow to inf, in PyTorch too.
+    "norm": (minigrad.norm, lambda a: np.sqrt(np.sum(np.square(a))), st.tuples()),
+    "kron": (lambda t: minigrad.kron(t, t), lambda a: np.kron(a, a), st.tuples()),
+}
+# Reductions through a sum of squares/products differ from NumPy by rounding only.
+MORE_TOL = {"norm": {"rtol": 1e-4}, "prod": {"rtol": 1e-4}}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_OPS))
+@FUZZ
+@given(data=st.data())
+def test_more_ops(name, data):
+    fn, ref, args_strategy = MORE_OPS[name]
+    case = data.draw(tensors(FLOAT_DTYPES, max_dims=3, special=name not in ("kron",)))
+    args = data.draw(args_strategy)
+    check(run(fn, case.tensor, *args), reference(ref, case.array, *args),
+          f"{name}({case}, {args})", **MORE_TOL.get(name, {}))
+
+
+@FUZZ
+@given(data=st.data())
+def test_scatter_family(data):
+    """scatter_add / index_add / masked_select / take_along_dim / searchsorted with indices
+    out of range, mismatched shapes and wrong index dtypes."""
+    case = data.draw(tensors(FLOAT_DTYPES, min_dims=1, max_dims=3, special=False))
+    a, t = case.array, case.tensor
+    dim = data.draw(st.integers(-3, 2))
+    rng = np.random.default_rng(data.draw(st.integers(0, 99)))
+    index = rng.integers(-1, 5, size=a.shape).astype(np.int64)
+    src = rng.standard_normal(a.shape).astype(a.dtype)
+
+    def scatter_add_ref():
+        axis = _axis(dim, a.ndim)
+        if np.any((index < 0) | (index >= a.shape[axis])):
+            raise RuntimeError("index out of bounds")
+        out = a.copy()
+        pos = list(np.indices(index.shape))
+        pos[axis] = index
+        np.add.at(out, tuple(pos), src)
+        return out
+    check(run(minigrad.scatter_add, t, dim, minigrad.tensor(index), minigrad.tensor(src)),
+          reference(scatter_add_ref), f"scatter_add({case}, {dim})", rtol=1e-5, atol=1e-5)
+
+    idx1 = rng.integers(-1, 4, size=data.draw(st.integers(0, 3))).astype(np.int64)
+
+    valid_dim = -a.ndim <= dim < a.ndim
+    source_shape = list(a.shape)
+    if valid_dim:  # else any source: the call must raise anyway
+        source_shape[dim] = len(idx1)
+    source = rng.standard_normal(source_shape).astype(a.dtype)
+
+    def index_add_ref():
+        axis = _axis(dim, a.ndim)
+        if np.any((idx1 < 0) | (idx1 >= a.shape[axis])):
+            raise IndexError("index out of range")
+        out = a.copy()
+        for j, i in enumerate(idx1):
+            sl = [slice(None)] * a.ndim
+            sl[axis] = i
+            out[tuple(sl)] += np.take(source, j, axis=axis)
+        return out
+    check(run(minigrad.index_add, t, dim, minigrad.tensor(idx1), minigrad.tensor(source)),
+          reference(index_add_ref), f"index_add({case}, {dim}, {idx1})", rtol=1e-5, atol=1e-5)
+
+    mask = rng.random(data.draw(shapes(max_dims=3))) < 0.5
+    check(run(minigrad.masked_select, t, minigrad.tensor(mask)),
+          reference(lambda: np.broadcast_to(a, np.broadcast_shapes(a.shape, mask.shape))[
+              np.broadcast_to(mask, np.broadcast_shapes(a.shape, mask.shape))]),
+          f"masked_select({case}, mask{mask.shape})")
+
+    boundaries = np.sort(rng.standard_normal(data.draw(st.integers(0, 5)))).astype(a.dtype)
+    check(run(minigrad.bucketize, t, minigrad.tensor(boundaries)),
+          reference(lambda: np.searchsorted(boundaries, a, side="left")),
+          f"bucketize({case}, {boundaries})")

@@ -1,0 +1,188 @@
+"""conv2d / conv2d_input_grad / conv2d_weight_grad kernels: loop oracle, C vs twin,
+adjointness, cropped and extended output sizes, groups, strided inputs, threads, bad input."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from minigrad.backend import reference
+from tests.backend import naive
+from tests.backend.common import ACTIVE, DTYPES, C, needs_c, tol
+
+pairs = st.tuples
+
+
+@st.composite
+def conv_case(draw):
+    """Geometry with groups and an output size that is the formula's, smaller or larger."""
+    g = draw(st.integers(1, 3))
+    n, cg, og = draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    h, w = draw(st.integers(1, 7)), draw(st.integers(1, 7))
+    k = draw(pairs(st.integers(1, 3), st.integers(1, 3)))
+    s = draw(pairs(st.integers(1, 3), st.integers(1, 2)))
+    p = draw(pairs(st.integers(0, 2), st.integers(0, 2)))
+    d = draw(pairs(st.integers(1, 2), st.integers(1, 2)))
+    full = ((h + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1,
+            (w + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1)
+    ohw = (max(0, full[0] + draw(st.integers(-2, 1))), max(0, full[1] + draw(st.integers(-2, 1))))
+    return (n, cg * g, h, w), (og * g, cg) + k, s, p, d, g, ohw
+
+
+def _array(shape, dtype, layout, rng):
+    """A C-ordered array, a transposed view or a strided view with the given shape."""
+    if layout == "c":
+        return rng.standard_normal(shape).astype(dtype)
+    if layout == "transposed":
+        return rng.standard_normal(shape[::-1]).astype(dtype).T
+    return rng.standard_normal(shape[:-1] + (2 * shape[-1],)).astype(dtype)[..., ::2]
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=conv_case(), dtype=st.sampled_from(DTYPES),
+       layout=st.sampled_from(["c", "transposed", "strided"]), bias=st.booleans(),
+       seed=st.integers(0, 2**16))
+def test_conv2d_matches_oracle_and_twin(case, dtype, layout, bias, seed):
+    xs, ws, s, p, d, g, ohw = case
+    rng = np.random.default_rng(seed)
+    x, w = _array(xs, dtype, layout, rng), _array(ws, dtype, layout, rng)
+    b = rng.standard_normal(ws[0]).astype(dtype) if bias else None
+    y = ACTIVE.conv2d(x, w, b, s, p, d, g, output_size=ohw)
+    assert y.shape == (xs[0], ws[0]) + ohw and y.dtype == dtype
+    want = naive.conv2d(x, w, s, p, d, g, ohw) + (0 if b is None else b.reshape(1, -1, 1, 1))
+    np.testing.assert_allclose(y, want, *tol(dtype, ws[1] * ws[2] * ws[3]))
+    if C is not None:
+        np.testing.assert_allclose(y, reference.conv2d(x, w, b, s, p, d, g, ohw),
+                                   *tol(dtype, ws[1] * ws[2] * ws[3]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=conv_case(), dtype=st.sampled_from(DTYPES),
+       layout=st.sampled_from(["c", "transposed", "strided"]), seed=st.integers(0, 2**16))
+def test_gradients_are_the_adjoints(case, dtype, layout, seed):
+    """<conv(x, w), gy> == <x, input_grad(gy, w)> == <w, weight_grad(x, gy)>."""
+    xs, ws, s, p, d, g, ohw = case
+    rng = np.random.default_rng(seed)
+    x, w = _array(xs, dtype, layout, rng), _array(ws, dtype, layout, rng)
+    gy = _array((xs[0], ws[0]) + ohw, dtype, layout, rng)
+    gx = ACTIVE.conv2d_input_grad(gy, w, xs[2:], s, p, d, g)
+    gw = ACTIVE.conv2d_weight_grad(x, gy, ws[2:], s, p, d, g)
+    assert gx.shape == xs and gx.dtype == dtype
+    assert gw.shape == ws and gw.dtype == dtype
+    y64 = naive.conv2d(x.astype(np.float64), w.astype(np.float64), s, p, d, g, ohw)
+    lhs = np.vdot(y64, gy.astype(np.float64))
+    rt, at = tol(dtype, y64.size * ws[1] * ws[2] * ws[3])
+    np.testing.assert_allclose(np.vdot(x.astype(np.float64), gx.astype(np.float64)), lhs, rt, at)
+    np.testing.assert_allclose(np.vdot(w.astype(np.float64), gw.astype(np.float64)), lhs, rt, at)
+    if C is not None:
+        k = ws[1] * ws[2] * ws[3] + ws[0] * gy.shape[2] * gy.shape[3]
+        np.testing.assert_allclose(gx, reference.conv2d_input_grad(gy, w, xs[2:], s, p, d, g),
+                                   *tol(dtype, k))
+        np.testing.assert_allclose(gw, reference.conv2d_weight_grad(x, gy, ws[2:], s, p, d, g),
+                                   *tol(dtype, k * xs[0]))
+
+
+@pytest.mark.parametrize("impl", [ACTIVE, reference], ids=lambda m: m.name)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_pointwise_and_kernel_equal_to_input(impl, dtype):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 4, 5)).astype(dtype)
+    w = rng.standard_normal((4, 3, 1, 1)).astype(dtype)
+    want = np.einsum("oc,nchw->nohw", w[:, :, 0, 0], x)
+    np.testing.assert_allclose(impl.conv2d(x, w), want, *tol(dtype, 3))
+    gy = rng.standard_normal((2, 4, 4, 5)).astype(dtype)
+    np.testing.assert_allclose(impl.conv2d_input_grad(gy, w, (4, 5)),
+                               np.einsum("oc,nohw->nchw", w[:, :, 0, 0], gy), *tol(dtype, 4))
+    np.testing.assert_allclose(impl.conv2d_weight_grad(x, gy, 1)[:, :, 0, 0],
+                               np.einsum("nohw,nchw->oc", gy, x), *tol(dtype, 40))
+    full = rng.standard_normal((2, 3, 4, 5)).astype(dtype)  # kernel covers the whole input
+    y = impl.conv2d(x, full[:1].repeat(2, 0))
+    assert y.shape == (2, 2, 1, 1)
+    np.testing.assert_allclose(y[:, 0, 0, 0], (x * full[0]).sum((1, 2, 3)), *tol(dtype, 60))
+
+
+@pytest.mark.parametrize("impl", [ACTIVE, reference], ids=lambda m: m.name)
+def test_empty_sizes(impl):
+    x = np.ones((0, 2, 5, 5), np.float32)
+    w = np.ones((3, 2, 3, 3), np.float32)
+    assert impl.conv2d(x, w).shape == (0, 3, 3, 3)
+    x = np.ones((2, 2, 5, 5), np.float32)
+    assert impl.conv2d(x, w, output_size=(0, 4)).shape == (2, 3, 0, 4)
+    gy = np.ones((2, 3, 0, 3), np.float32)
+    np.testing.assert_array_equal(impl.conv2d_input_grad(gy, w, (5, 5)), np.zeros((2, 2, 5, 5)))
+    np.testing.assert_array_equal(impl.conv2d_weight_grad(x, gy, 3), np.zeros((3, 2, 3, 3)))
+
+
+@needs_c
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_threads(threads, dtype):
+    """Forward and input gradient: the same bits for any thread count. Weight gradient: the
+    same bits for a fixed thread count, and close across counts (ranges summed in order)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((9, 8, 12, 12)).astype(dtype)
+    w = rng.standard_normal((16, 4, 3, 3)).astype(dtype)
+    gy = rng.standard_normal((9, 16, 12, 12)).astype(dtype)
+    out = {}
+    for nt in (1, 2, 3):
+        threads.set_num_threads(nt)
+        out[nt] = (C.conv2d(x, w, None, 1, 1, 1, 2), C.conv2d_input_grad(gy, w, (12, 12), 1, 1,
+                                                                          1, 2),
+                   C.conv2d_weight_grad(x, gy, 3, 1, 1, 1, 2))
+        np.testing.assert_array_equal(out[nt][2], C.conv2d_weight_grad(x, gy, 3, 1, 1, 1, 2))
+    for nt in (2, 3):
+        np.testing.assert_array_equal(out[nt][0], out[1][0])
+        np.testing.assert_array_equal(out[nt][1], out[1][1])
+        np.testing.assert_allclose(out[nt][2], out[1][2], *tol(dtype, 9 * 144))
+
+
+@pytest.mark.parametrize("impl", [ACTIVE, reference], ids=lambda m: m.name)
+def test_bad_input(impl):
+    x = np.ones((1, 4, 5, 5), np.float32)
+    w = np.ones((6, 2, 3, 3), np.float32)
+    with pytest.raises(ValueError, match="input channels"):
+        impl.conv2d(x, w)  # 4 channels, weight expects 2 * groups = 2
+    with pytest.raises(ValueError, match="groups"):
+        impl.conv2d(x, np.ones((3, 2, 3, 3), np.float32), groups=4)
+    with pytest.raises(ValueError, match="groups"):
+        impl.conv2d(x, w, groups=0)
+    with pytest.raises(TypeError):
+        impl.conv2d(x, w.astype(np.float64), groups=2)
+    with pytest.raises(TypeError):
+        impl.conv2d(x.astype(np.int64), w.astype(np.int64), groups=2)
+    with pytest.raises(ValueError, match="bias"):
+        impl.conv2d(x, w, np.ones(5, np.float32), groups=2)
+    with pytest.raises(ValueError, match="4-D"):
+        impl.conv2d(x[0], w, groups=2)
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        impl.conv2d(x, np.ones((6, 2, 6, 6), np.float32), groups=2)
+    with pytest.raises(ValueError, match="stride"):
+        impl.conv2d(x, w, stride=0, groups=2)
+    with pytest.raises(ValueError, match="padding"):
+        impl.conv2d(x, w, padding=-1, groups=2)
+    with pytest.raises(ValueError, match="output_size"):
+        impl.conv2d(x, w, groups=2, output_size=(-1, 3))
+    gy = np.ones((1, 6, 3, 3), np.float32)
+    with pytest.raises(ValueError, match="does not match"):
+        impl.conv2d_input_grad(gy, np.ones((5, 2, 3, 3), np.float32), (5, 5))
+    with pytest.raises(ValueError, match="input_size"):
+        impl.conv2d_input_grad(gy, w, (5, -5), groups=2)
+    with pytest.raises(ValueError, match="batch size"):
+        impl.conv2d_weight_grad(np.ones((2, 4, 5, 5), np.float32), gy, 3, groups=2)
+    with pytest.raises(ValueError, match="kernel_size"):
+        impl.conv2d_weight_grad(x, gy, 0, groups=2)
+
+
+@needs_c
+def test_c_checks_geometry_itself():
+    from minigrad._C import ffi, lib
+    null = ffi.NULL
+    # channels that do not split into the groups, non-positive stride, and sizes whose
+    # products overflow int64: rejected before any memory is touched
+    assert lib.mg_conv2d_f32(null, null, null, null, 1, 3, 5, 5, 4, 2, 3, 3, 1, 1, 0, 0, 1, 1, 3,
+                             3) == lib.MG_EINVAL
+    assert lib.mg_conv2d_input_grad_f64(null, null, null, 1, 2, 5, 5, 4, 1, 3, 3, 0, 1, 0, 0, 1,
+                                        1, 3, 3) == lib.MG_EINVAL
+    big = 2**40
+    assert lib.mg_conv2d_weight_grad_f32(null, null, null, big, big, 5, 5, 4, 1, 3, 3, 1, 1, 0,
+                                         0, 1, 1, 3, 3) == lib.MG_EOVERFLOW
+    assert lib.mg_conv2d_f64(null, null, null, null, 1, 1, 5, 5, 1, 1, 3, 3, big, 1, 0, 0, 1, 1,
+                             big, 3) == lib.MG_EOVERFLOW
