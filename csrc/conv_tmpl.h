@@ -8,11 +8,16 @@
  * conv: writing and re-reading it cost a third of the GEMM time), and a batch-wide GEMM output
  * needs a transposing copy into NCHW.
  *
+ * The weight is the same matrix for every sample, so it is packed for the GEMM once per call
+ * (FN(prepack_a)); im2col / col2im of stride-1 "same"-width convolutions are one masked copy or
+ * add per row, compiled for AVX2 as well as the baseline.
+ *
  * Threads take contiguous ranges of samples, each with its own buffer; the GEMMs are threaded
- * themselves only when a single range is used. The forward and the input gradient compute every
- * output element with the same instructions whatever the thread count. The weight gradient sums
- * each range into its own buffer and adds the buffers in range order: reproducible for a fixed
- * thread count. */
+ * themselves only when a single range is used. The forward and the input gradient give the same
+ * bits whatever the thread count (every product is a whole-k sum in slab order, with alpha = 1
+ * and beta 0 or 1, which full and edge tiles round alike). The weight gradient sums each range
+ * into its own buffer and adds the buffers in range order: reproducible for a fixed thread
+ * count. */
 
 #define MG_CAT_(a, b) a##_##b
 #define MG_CAT(a, b) MG_CAT_(a, b)

@@ -32,10 +32,9 @@ def make_parser(
 ) -> argparse.ArgumentParser:
     """The options every example takes: --epochs --batch-size --lr --data --seed --quick --plot.
 
-    ``data=False``: the example makes its own data. A default of None marks an option the
-    example does not use (it is still accepted, so every
-    example can be driven the same way, and its help says so) unless ``helps`` describes it:
-    ``helps`` maps an option ("--lr") to the help text to show instead.
+    A default of None marks an option the example does not use: it is still accepted, so every
+    example can be driven the same way, and its help says so. ``data=False``: the example makes
+    its own data. ``helps`` maps an option ("--lr") to a help text that replaces the default one.
     """
     helps = helps or {}
     parser = argparse.ArgumentParser(description=description)

@@ -80,7 +80,7 @@ def main() -> None:
         print(f"{name:8s} after {args.steps} steps: ({x:+.4f}, {y:+.4f}), f = {x**2 / 20 + y**2:.3g}")
 
     train = datasets.MNIST(args.data, train=True)
-    n_train, iters = (1000, 20) if args.quick else (None, args.iters)
+    n_train, iters = (1000, 8) if args.quick else (None, args.iters)
     x_train, t_train = train.data[:n_train].reshape(-1, 784).float() / 255, train.targets[:n_train]
     loss_fn = nn.CrossEntropyLoss()
     losses: dict[str, list[float]] = {}

@@ -58,7 +58,7 @@ def main() -> None:
     train, test = datasets.MNIST(args.data, train=True), datasets.MNIST(args.data, train=False)
     x_train = train.data[: args.train_size].reshape(-1, 784).float() / 255
     t_train = train.targets[: args.train_size]
-    n_test = 1000 if args.quick else None
+    n_test = 300 if args.quick else None
     x_test, t_test = test.data[:n_test].reshape(-1, 784).float() / 255, test.targets[:n_test]
 
     settings = {
@@ -80,7 +80,7 @@ def main() -> None:
         )
         loss_fn = nn.CrossEntropyLoss()
         train_accs, test_accs = [], []
-        epochs = 5 if args.quick else setting["epochs"]
+        epochs = 3 if args.quick else setting["epochs"]
         tic = time.perf_counter()
         for epoch in range(1, epochs + 1):
             for idx in batches(len(x_train), args.batch_size):

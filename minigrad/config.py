@@ -7,7 +7,7 @@ from minigrad import backend
 def set_num_threads(n: int) -> None:
     """Threads used by the C kernels (as ``torch.set_num_threads``)."""
     if not isinstance(n, int) or n < 1:
-        raise ValueError(f"set_num_threads expects a positive integer, got {n!r}")
+        raise RuntimeError(f"set_num_threads expects a positive integer, got {n!r}")
     backend.set_num_threads(n)
 
 

@@ -389,6 +389,8 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None,
         start, end = 0, start
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if not all(math.isfinite(v) for v in (start, end, step)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     floating = _is_float(start, end, step)

@@ -76,7 +76,7 @@ set -e
 # Reports (of child processes of the tests too) land in $work/asan.<pid> / ubsan.<pid>, next
 # to mere warnings ("failed to allocate" for the absurd sizes the fuzz tests request).
 reports="$(grep -lE 'ERROR: AddressSanitizer|runtime error:|SUMMARY: ' \
-    "$work"/asan.* "$work"/ubsan.* 2>/dev/null)"
+    "$work"/asan.* "$work"/ubsan.* 2>/dev/null || true)"
 if [ -n "$reports" ]; then
     echo "== sanitizer report ==" >&2
     # shellcheck disable=SC2086

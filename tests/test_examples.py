@@ -64,6 +64,10 @@ CASES: dict[str, tuple[str, list[str], set[str], bool]] = {
 
 def _env(extra_path: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    # Two examples run at once on small inputs: one thread each. Threaded BLAS/OpenMP spinning
+    # against each other (and against the rest of the suite) cost several times the CPU.
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    env.setdefault("OMP_NUM_THREADS", "1")
     paths = [p for p in (extra_path, str(ROOT), env.get("PYTHONPATH")) if p]
     env["PYTHONPATH"] = os.pathsep.join(paths)
     return env

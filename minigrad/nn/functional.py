@@ -745,6 +745,9 @@ def _output_sizes(in_sizes: tuple, size, scale_factor, recompute_scale_factor) -
             f"{scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
             "scale_factor in (s1, s2, ...,sK) format.")
     sizes = tuple(math.floor(s * f) for s, f in zip(in_sizes, factors))
+    if any(n <= 0 for n in sizes):
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
+                           f"sizes {list(in_sizes)} and output sizes {list(sizes)}")
     if recompute_scale_factor:
         return sizes, (None,) * n
     return sizes, tuple(factors)

@@ -496,13 +496,13 @@ class Relu(Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         if grad._data.dtype.kind == "f" and grad._data.dtype.itemsize in (4, 8):
-            return ReluBackward.apply(grad, y._data)
+            return ThresholdBackward.apply(grad, y._data)
         # The mask is a constant: relu's second derivative is zero. Written as "not <= 0" so
         # that a nan input passes the gradient through, as PyTorch's threshold_backward.
         return grad * _constant(~(y._data <= 0), grad)
 
 
-class ReluBackward(Function):
+class ThresholdBackward(Function):
     """grad (any shape) -> grad where y > 0, else 0, with y = relu's output (an ndarray: the mask
     is a constant, relu's second derivative is zero). One pass (backend.threshold_backward)
     instead of building a float mask and multiplying; NaN in y passes the gradient, as PyTorch's
@@ -515,7 +515,7 @@ class ReluBackward(Function):
 
     @staticmethod
     def backward(ctx, gg):
-        return ReluBackward.apply(gg, ctx.y), None
+        return ThresholdBackward.apply(gg, ctx.y), None
 
 
 def _unary_function(name: str, compute, backward, saves: str) -> type:
@@ -829,6 +829,9 @@ def frac(input: Tensor) -> Tensor:
 
 def heaviside(input: Tensor, values: Tensor) -> Tensor:
     """1 where ``input > 0``, ``values`` where ``input == 0``, else 0 (nan too); no gradient."""
+    if not isinstance(values, Tensor):
+        raise TypeError(f"heaviside(): argument 'values' (position 2) must be Tensor, not "
+                        f"{type(values).__name__}")
     if values._data.dtype != input._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     broadcast_shapes(input.shape, values.shape)

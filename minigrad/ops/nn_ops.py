@@ -8,6 +8,8 @@ backward is always written with ops (one path, differentiable any number of time
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minigrad import backend
@@ -37,7 +39,7 @@ class Linear(Function):
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
                               weight if ctx.needs_input_grad[0] else None)
         ctx.x_shape = x._data.shape
-        x2 = x._data.reshape(-1, x._data.shape[-1])
+        x2 = x._data.reshape(math.prod(x._data.shape[:-1]), x._data.shape[-1])
         out = backend.gemm(x2, weight._data, trans_b=True)
         if bias is not None:
             out += bias._data
@@ -49,9 +51,10 @@ class Linear(Function):
         need_x, need_w, need_b = ctx.needs_input_grad
         n_out, n_in = grad.shape[-1], ctx.x_shape[-1]
         if not grad_mode.is_grad_enabled():
-            g2 = grad._data.reshape(-1, n_out)
+            rows = math.prod(ctx.x_shape[:-1])
+            g2 = grad._data.reshape(rows, n_out)
             gx = backend.gemm(g2, weight._data).reshape(ctx.x_shape) if need_x else None
-            gw = backend.gemm(g2, x._data.reshape(-1, n_in), trans_a=True) if need_w else None
+            gw = backend.gemm(g2, x._data.reshape(rows, n_in), trans_a=True) if need_w else None
             gb = g2.sum(axis=0) if need_b else None
             return gx, gw, gb
         g2 = grad.reshape(-1, n_out)

@@ -802,7 +802,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         with ignore_fp_errors():  # a row of -inf gives nan, as in PyTorch
-            shifted = x._data - np.max(x._data, axis=dim, keepdims=True)  # no overflow
+            shifted = x._data - np.max(x._data, axis=dim, keepdims=True, initial=-np.inf)  # no overflow
             e = np.exp(shifted)
             y = Tensor._from_array(e / e.sum(axis=dim, keepdims=True))
         ctx.dim = dim
@@ -819,7 +819,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         with ignore_fp_errors():  # an infinite max gives nan, as
-            shifted = x._data - np.max(x._data, axis=dim, keepdims=True)  # in PyTorch
+            shifted = x._data - np.max(x._data, axis=dim, keepdims=True, initial=-np.inf)  # in PyTorch
             y = Tensor._from_array(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)))
         ctx.dim = dim
         ctx.save_for_backward(y)

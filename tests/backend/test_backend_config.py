@@ -1,5 +1,7 @@
-"""Backend selection, configuration, threads, forced SIMD paths and fork safety."""
+"""Backend selection, configuration, threads, forced SIMD paths, fork safety and the
+process-level runtime tuning (malloc thresholds, OpenMP spin count)."""
 import os
+import platform
 import subprocess
 import sys
 import textwrap
@@ -119,3 +121,50 @@ def test_forked_child_runs_kernels(threads):
     """)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "0"
+
+
+_GLIBC = sys.platform.startswith("linux") and "glibc" in " ".join(platform.libc_ver())
+_RUNTIME_PROBE = """
+    import os
+    from minigrad import backend
+    cfg = backend.config()
+    print(cfg["malloc_tuned"], os.environ.get("GOMP_SPINCOUNT"), cfg["omp_spincount"])
+"""
+
+
+def _clean_env(**extra) -> dict:
+    """os.environ without the variables the runtime tuning looks at, plus `extra`."""
+    keys = ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY", "MINIGRAD_RUNTIME_TUNING", "GLIBC_TUNABLES",
+            "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+    env = {k: v for k, v in os.environ.items() if k not in keys}
+    env.update(extra, MINIGRAD_BACKEND=extra.get("MINIGRAD_BACKEND", "c"))
+    return env
+
+
+def _run_clean(**extra) -> list:
+    r = subprocess.run([sys.executable, "-c", textwrap.dedent(_RUNTIME_PROBE)],
+                       capture_output=True, text=True, env=_clean_env(**extra), cwd=ROOT,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.split()
+
+
+@pytest.mark.skipif(not _GLIBC, reason="malloc tuning is glibc-only")
+@needs_c
+def test_runtime_tuning_defaults():
+    """Freed arrays are kept for reuse (mallopt) and OpenMP workers spin briefly."""
+    assert _run_clean() == ["True", "1000", "1000"]
+
+
+@needs_c
+def test_runtime_tuning_respects_the_user():
+    assert _run_clean(MINIGRAD_RUNTIME_TUNING="0") == ["False", "None", "None"]
+    assert _run_clean(GOMP_SPINCOUNT="5")[1:] == ["5", "5"]
+    assert _run_clean(OMP_WAIT_POLICY="active")[1:] == ["None", "None"]
+    assert _run_clean(MALLOC_TRIM_THRESHOLD_="1000000")[0] == "False"
+
+
+def test_config_reports_runtime_tuning():
+    cfg = backend.config()
+    assert isinstance(cfg["malloc_tuned"], bool)
+    assert cfg["omp_spincount"] is None or isinstance(cfg["omp_spincount"], str)

@@ -132,6 +132,16 @@ def test_threads(threads, dtype):
         np.testing.assert_array_equal(out[nt][0], out[1][0])
         np.testing.assert_array_equal(out[nt][1], out[1][1])
         np.testing.assert_allclose(out[nt][2], out[1][2], *tol(dtype, 9 * 144))
+    # one large sample: the GEMMs themselves are split over threads
+    x1 = rng.standard_normal((1, 16, 40, 40)).astype(dtype)
+    w1 = rng.standard_normal((32, 16, 3, 3)).astype(dtype)
+    g1 = rng.standard_normal((1, 32, 40, 40)).astype(dtype)
+    one = []
+    for nt in (1, 3):
+        threads.set_num_threads(nt)
+        one.append((C.conv2d(x1, w1, None, 1, 1), C.conv2d_input_grad(g1, w1, (40, 40), 1, 1)))
+    np.testing.assert_array_equal(one[0][0], one[1][0])
+    np.testing.assert_array_equal(one[0][1], one[1][1])
 
 
 @pytest.mark.parametrize("impl", [ACTIVE, reference], ids=lambda m: m.name)

@@ -40,8 +40,8 @@ CALL_SECONDS = 5.0 * _SLOWDOWN
 PROCESS_SECONDS = int(120 * _SLOWDOWN)
 
 # Small example counts: the suite runs twice in CI (C and NumPy backends).
-# derandomize: the same examples on every run (CI stays reproducible); no database or explain
-# phase, so nothing is written to .hypothesis/.
+# derandomize: the same examples on every run (CI stays reproducible); no example database,
+# no explain phase (it re-runs failing examples many times).
 FUZZ = settings(max_examples=20, deadline=None, derandomize=True, database=None,
                 phases=[Phase.explicit, Phase.generate, Phase.shrink],
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -56,21 +56,7 @@ HUGE = (2 ** 62, 2 ** 50, 2 ** 40 + 3, sys.maxsize)
 
 # Open bugs in other modules that these tests found (file:line, minimal repro and fix in the
 # reason). Non-strict xfail: a fix turns the case into an XPASS; then delete its entry.
-KNOWN_BUGS = {
-    "binary:heaviside": "ops/elementwise.py:828 heaviside(t, 2) raises AttributeError; PyTorch "
-                        "raises TypeError (values must be a Tensor)",
-    "dim:softmax": "ops/reduce.py:803 softmax(zeros(0), 0) raises ValueError from np.max of an "
-                   "empty dim; fix: np.max(..., initial=-np.inf)",
-    "dim:log_softmax": "ops/reduce.py:821 log_softmax(zeros(0), 0): as softmax",
-    "factory:arange": "factories.py:397 arange(inf, 0, -1) raises OverflowError from "
-                      "math.ceil; PyTorch: RuntimeError 'unsupported range: inf -> 0'",
-    "layer:Dropout": "nn/modules/dropout.py:17 accepts p=nan (p < 0 or p > 1 is False for "
-                     "NaN); PyTorch raises",
-    "layer:Linear": "ops/nn_ops.py:39 F.linear on (N, 0) input: reshape(-1, 0) raises "
-                    "ValueError; fix: reshape(prod(shape[:-1]), shape[-1])",
-    "layer:Upsample": "nn/functional.py interpolate(scale_factor=-1) returns an empty tensor; "
-                      "PyTorch raises RuntimeError (output size must be > 0)",
-}
+KNOWN_BUGS: dict = {}  # "family:name" -> reason, for bugs not fixed yet (xfail)
 
 
 def params(family: str, names) -> list:

@@ -773,7 +773,6 @@ def test_huge_sizes_fail_fast(size):
         assert time.perf_counter() - start < 1.0
 
 
-@pytest.mark.xfail(reason=KNOWN_BUGS["factory:arange"], strict=False)
 @FUZZ
 @given(start=st.sampled_from([0, -3, 2.5, math.nan, math.inf, 1e18]),
        end=st.sampled_from([0, 5, -2.5, math.inf, 1e19, math.nan]),
