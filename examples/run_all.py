@@ -234,7 +234,7 @@ def run(exp: Experiment, out: str, quick: bool, timeout_min: float | None) -> di
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=out)
 
     def stop() -> None:
-        print(f"    [run_all] time limit of {limit / 60:.0f} min reached: sending Ctrl-C", flush=True)
+        print(f"    [run_all] time limit of {limit / 60:g} min reached: sending Ctrl-C", flush=True)
         proc.send_signal(signal.SIGINT)
 
     timer = threading.Timer(limit, stop)
