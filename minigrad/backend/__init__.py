@@ -90,7 +90,7 @@ def _select():
     try:
         _runtime.tune_openmp()  # before minigrad._C loads libgomp
         from . import c as impl
-    except ImportError as e:
+    except (ImportError, AttributeError) as e:  # missing, or stale (a kernel table mismatch)
         warnings.warn(
             f"minigrad: the compiled kernels (minigrad._C) could not be imported ({e}); "
             "falling back to the NumPy backend. Reinstall with `pip install .` to build them.",

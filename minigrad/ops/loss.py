@@ -63,7 +63,8 @@ def _reduce(per_sample: np.ndarray, reduction: str, denominator: float) -> np.nd
 
 def _weighted_sum(coeff: np.ndarray, values: np.ndarray) -> np.ndarray:
     """``sum_c coeff * values`` where zero coefficients contribute 0 even against -inf."""
-    return np.where(coeff != 0, coeff * values, 0).sum(axis=1)
+    with ignore_fp_errors():  # inf logits give nan losses silently, as in PyTorch
+        return np.where(coeff != 0, coeff * values, 0).sum(axis=1)
 
 
 class CrossEntropy(Function):
