@@ -3,7 +3,6 @@
 ``import minigrad as torch`` runs textbook PyTorch code: tensors with autograd, ``nn``,
 ``optim``, ``utils.data``, plus ``datasets`` and ``transforms`` for MNIST-style data.
 """
-from minigrad import dtypes as _dtype_module
 from minigrad.dtypes import (  # noqa: F401
     bool_ as bool, double, dtype, float, float16, float32, float64, get_default_dtype, half,
     int, int8, int16, int32, int64, long, set_default_dtype, short, uint8,
@@ -52,4 +51,3 @@ def numel(input: Tensor) -> int:
     return input.numel()
 
 
-del _dtype_module

@@ -150,6 +150,8 @@ def _run_clean(**extra) -> list:
 
 
 @pytest.mark.skipif(not _GLIBC, reason="malloc tuning is glibc-only")
+@pytest.mark.skipif("asan" in os.environ.get("LD_PRELOAD", ""),
+                    reason="AddressSanitizer replaces malloc: mallopt has no effect")
 @needs_c
 def test_runtime_tuning_defaults():
     """Freed arrays are kept for reuse (mallopt) and OpenMP workers spin briefly."""
