@@ -107,6 +107,24 @@ def evaluate(
     return correct / total, (loss_sum / total if loss_fn is not None else math.nan)
 
 
+def multi_layer_net(hidden: int, depth: int, dropout: float = 0.0) -> torch.nn.Sequential:
+    """The book's MultiLayerNet: 784 -> ``depth`` ReLU layers of ``hidden`` units -> 10, with
+    He initialisation N(0, 2 / fan_in) and, optionally, dropout after each ReLU."""
+    nn = torch.nn
+    sizes = [784] + [hidden] * depth
+    layers: list = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+    net = nn.Sequential(*layers, nn.Linear(hidden, 10))
+    for m in net.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=math.sqrt(2.0 / m.in_features))
+            nn.init.zeros_(m.bias)
+    return net
+
+
 def batches(n: int, batch_size: int, shuffle: bool = True) -> Iterator[torch.Tensor]:
     """Index tensors covering ``range(n)`` in minibatches (for data held as whole tensors)."""
     order = torch.randperm(n) if shuffle else torch.arange(n)

@@ -10,11 +10,10 @@ validation accuracy. The best trials are ranked; the book finds good ones around
 
 from __future__ import annotations
 
-import math
 import random
 import time
 
-from common import evaluate, make_parser, progress, pyplot, report, save_figure
+from common import evaluate, make_parser, multi_layer_net, progress, pyplot, report, save_figure
 
 import minigrad as torch
 from minigrad import datasets, nn
@@ -22,16 +21,7 @@ from minigrad.utils.data import DataLoader, TensorDataset, random_split
 
 
 def make_net() -> nn.Sequential:
-    sizes = [784] + [100] * 6
-    layers: list[nn.Module] = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
-    net = nn.Sequential(*layers, nn.Linear(100, 10))
-    for m in net.modules():
-        if isinstance(m, nn.Linear):  # He initialisation, as the book's MultiLayerNet
-            nn.init.normal_(m.weight, std=math.sqrt(2.0 / m.in_features))
-            nn.init.zeros_(m.bias)
-    return net
+    return multi_layer_net(100, 6)
 
 
 def train_trial(lr, weight_decay, train_loader, val_loader, epochs):

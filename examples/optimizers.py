@@ -12,11 +12,10 @@
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Callable
 
-from common import make_parser, progress, pyplot, report, save_figure
+from common import make_parser, multi_layer_net, progress, pyplot, report, save_figure
 
 import minigrad as torch
 from minigrad import datasets, nn, optim
@@ -55,16 +54,7 @@ def trajectory(make_optimizer: Callable, steps: int) -> list[tuple[float, float]
 
 
 def make_net() -> nn.Sequential:
-    sizes = [784, 100, 100, 100, 100]
-    layers: list[nn.Module] = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
-    net = nn.Sequential(*layers, nn.Linear(100, 10))
-    for m in net.modules():
-        if isinstance(m, nn.Linear):  # He initialisation, as the book's MultiLayerNet
-            nn.init.normal_(m.weight, std=math.sqrt(2.0 / m.in_features))
-            nn.init.zeros_(m.bias)
-    return net
+    return multi_layer_net(100, 4)
 
 
 def main() -> None:

@@ -11,10 +11,9 @@ As in the book, 201 epochs for the plain net and weight decay, 301 for dropout (
 
 from __future__ import annotations
 
-import math
 import time
 
-from common import batches, log, make_parser, pyplot, report, save_figure
+from common import batches, log, make_parser, multi_layer_net, pyplot, report, save_figure
 
 import minigrad as torch
 from minigrad import datasets, nn
@@ -22,19 +21,7 @@ from minigrad import datasets, nn
 
 def make_net(dropout: float = 0.0) -> nn.Sequential:
     """784 -> six hidden layers of 100 ReLU units -> 10 (optional dropout after each ReLU)."""
-    sizes = [784] + [100] * 6
-    layers: list[nn.Module] = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
-    layers.append(nn.Linear(100, 10))
-    net = nn.Sequential(*layers)
-    for m in net.modules():
-        if isinstance(m, nn.Linear):  # the book's He initialisation: N(0, 2 / fan_in)
-            nn.init.normal_(m.weight, std=math.sqrt(2.0 / m.in_features))
-            nn.init.zeros_(m.bias)
-    return net
+    return multi_layer_net(100, 6, dropout)
 
 
 def accuracy(net: nn.Module, x: torch.Tensor, t: torch.Tensor) -> float:
