@@ -406,6 +406,8 @@ static int FN(conv_scratch_alloc)(FN(conv_scratch) *sc, const mg_conv_geom *g, i
     return MG_OK;
 }
 
+#include "winograd_tmpl.h"
+
 int API_CONV(const T *x, const T *wt, const T *bias, T *y, int64_t n, int64_t c, int64_t h,
              int64_t w, int64_t o, int64_t groups, int64_t kh, int64_t kw, int64_t sh,
              int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t oh, int64_t ow)
@@ -419,6 +421,7 @@ int API_CONV(const T *x, const T *wt, const T *bias, T *y, int64_t n, int64_t c,
                                                                   ow);
     if (err) return err;
     if (g.n == 0 || g.o == 0 || g.L == 0) return MG_OK;
+    if (FN(wino_applies)(&g)) return FN(wino_forward)(&g, x, wt, bias, y);
     CFG_GET(mg_simd_level(), &cf);
     nt = mg_conv_threads(&g);
     inner = nt > 1 ? 1 : mg_get_num_threads();
@@ -484,6 +487,7 @@ int API_CONV_IGRAD(const T *gy, const T *wt, T *gx, int64_t n, int64_t c, int64_
         memset(gx, 0, (size_t)(g.n * g.c * g.h * g.w) * sizeof(T));
         return MG_OK;
     }
+    if (FN(wino_applies)(&g)) return FN(wino_input_grad)(&g, gy, wt, gx);
     CFG_GET(mg_simd_level(), &cf);
     nt = mg_conv_threads(&g);
     inner = nt > 1 ? 1 : mg_get_num_threads();
@@ -542,6 +546,7 @@ int API_CONV_WGRAD(const T *x, const T *gy, T *gw, int64_t n, int64_t c, int64_t
         memset(gw, 0, (size_t)wsz * sizeof(T));
         return MG_OK;
     }
+    if (FN(wino_applies)(&g)) return FN(wino_weight_grad)(&g, x, gy, gw);
     CFG_GET(mg_simd_level(), &cf);
     nt = mg_conv_threads(&g);
     inner = nt > 1 ? 1 : mg_get_num_threads();
