@@ -7,9 +7,11 @@ Compiler flags are portable: ``-O3 -std=c11 -Wall -Wextra`` and nothing tied to 
 machine (no ``-march=native``, no ``-ffast-math``: NaN/inf semantics matter). Speed comes from
 micro-kernels compiled with per-function target attributes and chosen at run time.
 ``-ffp-contract=off`` keeps the compiler from fusing a*b+c on its own, so the arithmetic of each
-path is exactly what the source says. OpenMP is added when a test program compiles and links
-with ``-fopenmp`` (``MINIGRAD_NO_OPENMP=1`` skips it). ``MINIGRAD_SANITIZE=1`` adds
-AddressSanitizer + UBSan; ``MINIGRAD_PORTABLE_ONLY=1`` builds without any x86 SIMD code.
+path is exactly what the source says. ``-fno-math-errno`` lets ``sqrt`` compile to the vector
+instruction (no kernel reads errno, and the square root is correctly rounded either way).
+OpenMP is added when a test program compiles and links with ``-fopenmp``
+(``MINIGRAD_NO_OPENMP=1`` skips it). ``MINIGRAD_SANITIZE=1`` adds AddressSanitizer + UBSan;
+``MINIGRAD_PORTABLE_ONLY=1`` builds without any x86 SIMD code.
 
 Rebuild in place after editing csrc/: ``pip install -e . --no-build-isolation``.
 """
@@ -77,7 +79,7 @@ def compile_flags() -> tuple[list[str], list[str]]:
     """(extra_compile_args, extra_link_args) for this compiler."""
     if _is_msvc():
         return ["/O2", "/openmp"], []
-    cflags = ["-O3", "-std=c11", "-Wall", "-Wextra", "-ffp-contract=off"]
+    cflags = ["-O3", "-std=c11", "-Wall", "-Wextra", "-ffp-contract=off", "-fno-math-errno"]
     ldflags: list[str] = []
     if os.environ.get("MINIGRAD_NO_OPENMP") != "1" and _compiles_with(["-fopenmp"]):
         cflags.append("-fopenmp")

@@ -206,6 +206,32 @@ int mg_axpy_f64(int64_t n, double alpha, const double *x, double *y);
 int mg_axpby_f32(int64_t n, float alpha, const float *x, float beta, float *y);
 int mg_axpby_f64(int64_t n, double alpha, const double *x, double beta, double *y);
 
+/* One Adam / AdamW step (PyTorch's single-tensor algorithm) over n elements, in place:
+ * param, exp_avg, exp_avg_sq and max_exp_avg_sq (AMSGrad's running maximum; NULL without
+ * AMSGrad) are updated from grad, which is only read. The arrays must not overlap. With
+ * g = -grad under MG_ADAM_MAXIMIZE, else grad:
+ *   weight_decay != 0: param *= 1 - lr*weight_decay (MG_ADAM_DECOUPLED) or g += weight_decay*param
+ *   exp_avg = lerp(exp_avg, g, 1 - beta1); exp_avg_sq = beta2*exp_avg_sq + (1 - beta2)*g*g
+ *   max_exp_avg_sq = max(max_exp_avg_sq, exp_avg_sq)
+ *   param -= step_size * exp_avg / (sqrt(exp_avg_sq or max_exp_avg_sq) / bias_correction2_sqrt
+ *                                   + eps)
+ * with step_size = lr / (1 - beta1**t) and bias_correction2_sqrt = sqrt(1 - beta2**t) from the
+ * caller. Scalars are doubles: each derived coefficient (1 - beta1, ...) is computed in double
+ * and rounded to the array type once; every operation is then rounded once in the array type,
+ * in the order of the NumPy twin (backend/reference.py adam_step), so the results agree bit for
+ * bit. Unknown flag bits: MG_EINVAL. */
+enum {
+    MG_ADAM_MAXIMIZE = 1,   /* ascend the objective: use -grad */
+    MG_ADAM_DECOUPLED = 2   /* AdamW's decoupled weight decay */
+};
+int mg_adam_f32(int64_t n, float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
+                float *max_exp_avg_sq, double lr, double beta1, double beta2, double eps,
+                double weight_decay, double step_size, double bias_correction2_sqrt, int flags);
+int mg_adam_f64(int64_t n, double *param, const double *grad, double *exp_avg,
+                double *exp_avg_sq, double *max_exp_avg_sq, double lr, double beta1,
+                double beta2, double eps, double weight_decay, double step_size,
+                double bias_correction2_sqrt, int flags);
+
 /* MG_CDEF_END */
 
 #endif /* MINIGRAD_H */

@@ -57,6 +57,12 @@ API (``...`` = any leading batch/channel dims)::
     relu(x) -> out                              x where x > 0 else 0 (NaN stays), one pass
     axpy(alpha, x, y) -> y                      y += alpha * x in place (NumPy's rounding)
     axpby(alpha, x, beta, y) -> y               y = alpha * x + beta * y in place
+    adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
+              weight_decay, step_size, bias_correction2_sqrt, maximize=False, decoupled=False)
+                                                one Adam/AdamW step in place, arrays of one
+                                                shape (max_exp_avg_sq None without AMSGrad;
+                                                grad only read); step_size = lr/(1 - beta1**t),
+                                                bias_correction2_sqrt = sqrt(1 - beta2**t)
     set_num_threads(n), get_num_threads() -> int
     config() -> dict                            backend, simd, simd_supported, openmp,
                                                 num_threads, malloc_tuned, omp_spincount
@@ -71,11 +77,11 @@ from . import _runtime
 
 __all__ = [
     "name", "impl", "matmul", "gemm", "matmul_sum", "conv2d", "conv2d_input_grad",
-    "conv2d_weight_grad", "threshold_backward", "relu", "axpy", "axpby", "im2col", "col2im",
-    "max_pool2d",
-    "max_pool2d_backward", "index_gather2d", "avg_pool2d", "avg_pool2d_backward",
-    "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "adaptive_max_pool2d",
-    "set_num_threads", "get_num_threads", "config", "show_config", "c_available",
+    "conv2d_weight_grad", "threshold_backward", "relu", "axpy", "axpby", "adam_step", "im2col",
+    "col2im", "max_pool2d", "max_pool2d_backward", "index_gather2d", "avg_pool2d",
+    "avg_pool2d_backward", "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward",
+    "adaptive_max_pool2d", "set_num_threads", "get_num_threads", "config", "show_config",
+    "c_available",
 ]
 
 
@@ -123,6 +129,7 @@ threshold_backward = impl.threshold_backward
 relu = impl.relu
 axpy = impl.axpy
 axpby = impl.axpby
+adam_step = impl.adam_step
 im2col = impl.im2col
 col2im = impl.col2im
 max_pool2d = impl.max_pool2d

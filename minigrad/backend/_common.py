@@ -318,3 +318,30 @@ def elementwise_pair(a, b, what: str, inplace: bool = False) -> np.dtype:
     if inplace and not a.flags.writeable:
         raise ValueError(f"{what}: the output array is read-only")
     return dt
+
+
+ADAM_ARRAYS = ("param", "grad", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+
+def adam_arrays(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq) -> list:
+    """The arrays of an Adam step (``max_exp_avg_sq`` may be None: left out of the list), checked:
+    float arrays of one dtype and one shape, all but ``grad`` writeable, no two overlapping (the
+    update of one would change another's input halfway through)."""
+    arrays = [param, grad, exp_avg, exp_avg_sq]
+    if max_exp_avg_sq is not None:
+        arrays.append(max_exp_avg_sq)
+    for a, name in zip(arrays, ADAM_ARRAYS):
+        as_array(a, name)
+    float_dtype(*arrays)
+    for a, name in zip(arrays, ADAM_ARRAYS):
+        if a.shape != param.shape:
+            raise ValueError(f"adam_step: {name} has shape {tuple(a.shape)}, param has shape "
+                             f"{tuple(param.shape)}")
+        if name != "grad" and not a.flags.writeable:
+            raise ValueError(f"adam_step: {name} is read-only")
+    for i, a in enumerate(arrays):
+        for j in range(i):
+            if np.may_share_memory(a, arrays[j]):
+                raise ValueError(f"adam_step: {ADAM_ARRAYS[j]} and {ADAM_ARRAYS[i]} overlap in "
+                                 "memory")
+    return arrays

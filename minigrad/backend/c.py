@@ -48,7 +48,7 @@ class _K:
         for k in ("im2col", "col2im", "max_pool2d", "scatter_add", "gather", "avg_pool2d",
                   "avg_pool2d_backward", "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward",
                   "adaptive_max_pool2d", "conv2d", "conv2d_input_grad", "conv2d_weight_grad",
-                  "threshold_backward", "axpy", "axpby"):
+                  "threshold_backward", "axpy", "axpby", "adam"):
             setattr(self, k, getattr(lib, f"mg_{k}_{sfx}"))
 
 
@@ -637,6 +637,32 @@ def axpby(alpha: float, x: np.ndarray, beta: float, y: np.ndarray) -> np.ndarray
     arr = kern.arr
     _check(kern.axpby(y.size, alpha, _from_buffer(arr, x), beta, _from_buffer(arr, y)), "axpby")
     return y
+
+
+def adam_step(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray,
+              max_exp_avg_sq: Optional[np.ndarray], lr: float, beta1: float, beta2: float,
+              eps: float, weight_decay: float, step_size: float, bias_correction2_sqrt: float,
+              maximize: bool = False, decoupled: bool = False) -> None:
+    """One Adam / AdamW step in place: one pass over memory instead of the twin's dozen, the
+    same results bit for bit (see reference.adam_step for the arguments). Arrays that are not
+    all C-contiguous go to the twin."""
+    arrays = cm.adam_arrays(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq)
+    if param.size == 0:
+        return
+    if not all(a.flags.c_contiguous for a in arrays):
+        _ref.adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
+                       weight_decay, step_size, bias_correction2_sqrt, maximize, decoupled)
+        return
+    kern = _KERNELS[param.dtype]
+    arr = kern.arr
+    vmax = ffi.NULL if max_exp_avg_sq is None else _from_buffer(arr, max_exp_avg_sq)
+    flags = lib.MG_ADAM_MAXIMIZE if maximize else 0
+    if decoupled:
+        flags |= lib.MG_ADAM_DECOUPLED
+    _check(kern.adam(param.size, _from_buffer(arr, param), _from_buffer(arr, grad),
+                     _from_buffer(arr, exp_avg), _from_buffer(arr, exp_avg_sq), vmax,
+                     float(lr), float(beta1), float(beta2), float(eps), float(weight_decay),
+                     float(step_size), float(bias_correction2_sqrt), flags), "adam_step")
 
 
 # ---- pooling -------------------------------------------------------------------------------

@@ -322,6 +322,62 @@ def axpby(alpha: float, x: np.ndarray, beta: float, y: np.ndarray) -> np.ndarray
     return y
 
 
+def lerp_(start: np.ndarray, end: np.ndarray, weight: float, tmp: np.ndarray) -> None:
+    """``start.lerp_(end, weight)`` in place with PyTorch's two-branch formula (the branch keeps
+    the result exact at weight 0 and 1); ``tmp`` is scratch of start's shape."""
+    np.subtract(end, start, out=tmp)
+    if abs(weight) < 0.5:
+        tmp *= weight
+        start += tmp
+    else:
+        tmp *= 1.0 - weight
+        np.subtract(end, tmp, out=start)
+
+
+def adam_step(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray,
+              max_exp_avg_sq: Optional[np.ndarray], lr: float, beta1: float, beta2: float,
+              eps: float, weight_decay: float, step_size: float, bias_correction2_sqrt: float,
+              maximize: bool = False, decoupled: bool = False) -> None:
+    """One Adam / AdamW step in place (PyTorch's single-tensor algorithm). All arrays have one
+    shape and one float dtype; ``param``, ``exp_avg``, ``exp_avg_sq`` and ``max_exp_avg_sq``
+    (AMSGrad's running maximum, or None) are updated, ``grad`` is only read. The caller passes
+    ``step_size = lr / (1 - beta1**t)`` and ``bias_correction2_sqrt = sqrt(1 - beta2**t)``.
+
+    Each scalar coefficient is computed as a Python float and each array operation rounds once
+    in the arrays' dtype; the C kernel (mg_adam_*) repeats these operations in this order, so
+    the two agree bit for bit."""
+    cm.adam_arrays(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq)
+    # Python floats, never NumPy float64 scalars: those would promote float32 arithmetic
+    lr, beta1, beta2, eps = float(lr), float(beta1), float(beta2), float(eps)
+    weight_decay, step_size = float(weight_decay), float(step_size)
+    bias_correction2_sqrt = float(bias_correction2_sqrt)
+    g = np.negative(grad) if maximize else grad
+    if weight_decay != 0:
+        if decoupled:
+            param *= 1 - lr * weight_decay
+        else:
+            t = np.multiply(param, weight_decay)
+            np.add(g, t, out=t)
+            g = t
+    tmp = np.empty_like(param)
+    lerp_(exp_avg, g, 1 - beta1, tmp)
+    np.multiply(g, 1 - beta2, out=tmp)
+    tmp *= g
+    exp_avg_sq *= beta2
+    exp_avg_sq += tmp
+    if max_exp_avg_sq is not None:
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        np.sqrt(max_exp_avg_sq, out=tmp)
+    else:
+        np.sqrt(exp_avg_sq, out=tmp)
+    tmp /= bias_correction2_sqrt
+    tmp += eps
+    # addcdiv: param + (-step_size) * (exp_avg / denom)
+    np.divide(exp_avg, tmp, out=tmp)
+    tmp *= -step_size
+    param += tmp
+
+
 # ---- pooling -------------------------------------------------------------------------------
 
 def _window_stack(x: np.ndarray, k, s, p, d, ohw, fill):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from .. import backend
 from . import _foreach
 from .optimizer import (
     Optimizer,
@@ -13,7 +12,6 @@ from .optimizer import (
     _check_eps,
     _check_lr,
     _check_weight_decay,
-    _lerp_,
     _scalar_state,
     _step_with_closure,
     _to_float,
@@ -21,51 +19,6 @@ from .optimizer import (
 )
 
 __all__ = ["Adam"]
-
-
-def _adam_kernel(
-    d,
-    g,
-    m,
-    v,
-    vmax,
-    lr,
-    beta1,
-    beta2,
-    eps,
-    weight_decay,
-    decoupled,
-    maximize,
-    step_size,
-    bias_correction2_sqrt,
-):
-    """One Adam update of ``d`` in place; ``vmax`` is the AMSGrad maximum or None."""
-    if maximize:
-        g = np.negative(g)
-    if weight_decay != 0:
-        if decoupled:
-            d *= 1 - lr * weight_decay
-        else:
-            t = np.multiply(d, weight_decay)
-            np.add(g, t, out=t)
-            g = t
-    tmp = np.empty_like(d)
-    _lerp_(m, g, 1 - beta1, tmp)
-    np.multiply(g, 1 - beta2, out=tmp)
-    tmp *= g
-    v *= beta2
-    v += tmp
-    if vmax is not None:
-        np.maximum(vmax, v, out=vmax)
-        np.sqrt(vmax, out=tmp)
-    else:
-        np.sqrt(v, out=tmp)
-    tmp /= bias_correction2_sqrt
-    tmp += eps
-    # addcdiv: p + (-step_size) * (m / denom)
-    np.divide(m, tmp, out=tmp)
-    tmp *= -step_size
-    d += tmp
 
 
 class Adam(Optimizer):
@@ -80,7 +33,8 @@ class Adam(Optimizer):
         denom = sqrt(v or v_max) / sqrt(1 - beta2**t) + eps
         p = p - lr / (1 - beta1**t) * m / denom
 
-    ``betas`` may be a tuple or a list (stored as a tuple, as PyTorch does).
+    Each parameter is updated by ``backend.adam_step``: with the C backend one fused pass over
+    its arrays. ``betas`` may be a tuple or a list (stored as a tuple, as PyTorch does).
     """
 
     def __init__(
@@ -159,7 +113,7 @@ class Adam(Optimizer):
                 vmax = state["max_exp_avg_sq"]._data if amsgrad else None
                 tasks.append(
                     (
-                        _adam_kernel,
+                        backend.adam_step,
                         (
                             p._data,
                             p.grad._data,
@@ -173,14 +127,15 @@ class Adam(Optimizer):
                             beta2,
                             eps,
                             weight_decay,
-                            decoupled,
-                            maximize,
                             lr / bias_correction1,
                             bias_correction2**0.5,
+                            maximize,
+                            decoupled,
                         ),
                     )
                 )
                 touched.append(p)
-        _foreach.run(tasks)
+        # with the C backend the fused kernel threads itself (see _foreach.run)
+        _foreach.run(tasks, split=backend.name != "C")
         for p in touched:
             p._bump_version()

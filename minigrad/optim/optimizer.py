@@ -19,6 +19,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..backend.reference import lerp_ as _lerp_  # noqa: F401  (for the optimizers' kernels)
 from ..tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -88,17 +89,6 @@ def _scalar_state(value: float) -> Tensor:
 
 def _zeros_state(p: Tensor) -> Tensor:
     return Tensor._from_array(np.zeros_like(p._data))
-
-
-def _lerp_(start: np.ndarray, end: np.ndarray, weight: float, tmp: np.ndarray) -> None:
-    """``start.lerp_(end, weight)`` in place, with PyTorch's two-branch formula; ``tmp`` is scratch."""
-    np.subtract(end, start, out=tmp)
-    if abs(weight) < 0.5:
-        tmp *= weight
-        start += tmp
-    else:
-        tmp *= 1.0 - weight
-        np.subtract(end, tmp, out=start)
 
 
 def _check_lr(lr: Any) -> None:
