@@ -105,7 +105,7 @@ int mg_col2im_f64(const double *cols, double *x, int64_t n, int64_t c, int64_t h
  * (oh, ow) may be any size (windows beyond the input read zeros; the caller usually passes the
  * convolution formula's size or less). bias may be NULL. Each sample is lowered with im2col
  * into a buffer that stays in cache and multiplied right away; outputs are written in place.
- * 3x3 stride-1 convolutions with at least 8 input and output channels (and the two gradients
+ * 3x3 stride-1 convolutions with at least 16 input and output channels (and the two gradients
  * below) use Winograd's F(4x4, 3x3) instead: 4x fewer multiplications (winograd_tmpl.h). */
 int mg_conv2d_f32(const float *x, const float *w, const float *bias, float *y, int64_t n,
                   int64_t c, int64_t h, int64_t wd, int64_t o, int64_t groups, int64_t kh,

@@ -62,7 +62,7 @@ typedef struct {
     int64_t n, cin, h, w, cout, oh, ow, ph, pw;
     int64_t th, tw, tiles; /* tiles per column and row of one sample, tiles of the batch */
     int64_t pb, blocks;    /* tiles per block, blocks */
-    int64_t vs, ms;        /* elements from one point's matrix to the next: V (input), M / Y */
+    int64_t vs, ms, qs;    /* elements from one point's matrix to the next: V, M or Y, Q */
 } mg_wino_geom;
 
 static void mg_wino_geom_init(mg_wino_geom *q, int64_t n, int64_t cin, int64_t h, int64_t w,
@@ -83,6 +83,7 @@ static void mg_wino_geom_init(mg_wino_geom *q, int64_t n, int64_t cin, int64_t h
      * would otherwise lie a multiple of 4 KiB apart and compete for the same L1 sets. */
     q->vs = cin * q->pb + 64 / elem_bytes;
     q->ms = cout * q->pb + 64 / elem_bytes;
+    q->qs = cout * cin + 64 / elem_bytes;
 }
 
 /* Where tile `p` of the batch starts: its sample and its output row and column. */
@@ -128,14 +129,20 @@ static void mg_wino_places(const mg_wino_geom *q, int64_t p0, int64_t len, mg_wi
 
 #endif /* MG_WINO_COMMON */
 
-/* Applies when the geometry is a plain 3x3 stride-1 convolution with enough channels for the
- * products to dominate the transforms (the first layer of a network, cin = 1 or 3, is not). */
+/* Applies to plain 3x3 stride-1 convolutions where it is faster than the GEMM path (measured,
+ * 1 thread): from 16 input and output channels (at 8 the transforms cost what the products
+ * save; the first layer of a network, 1 or 3 channels, stays on im2col), and from 16 tiles
+ * (below, transforming the weight costs more than the products save). */
 static int FN(wino_applies)(const mg_conv_geom *g)
 {
-    return g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 &&
-           g->groups == 1 && g->c >= 8 && g->o >= 8 && g->oh >= MG_WINO_M &&
-           g->ow >= MG_WINO_M && g->c <= MG_WINO_MAX && g->o <= MG_WINO_MAX &&
-           g->oh <= MG_WINO_MAX && g->ow <= MG_WINO_MAX;
+    int64_t tiles;
+    if (g->kh != 3 || g->kw != 3 || g->sh != 1 || g->sw != 1 || g->dh != 1 || g->dw != 1 ||
+        g->groups != 1 || g->c < 16 || g->o < 16 || g->c > MG_WINO_MAX || g->o > MG_WINO_MAX ||
+        g->oh < MG_WINO_M || g->ow < MG_WINO_M || g->oh > MG_WINO_MAX || g->ow > MG_WINO_MAX)
+        return 0;
+    /* the geometry check bounds n * oh * ow, so this product cannot overflow */
+    tiles = g->n * ((g->oh + MG_WINO_M - 1) / MG_WINO_M) * ((g->ow + MG_WINO_M - 1) / MG_WINO_M);
+    return tiles >= 16;
 }
 
 /* The 1-D transforms of F(4, 3), each on `len` lanes at once (lane l of value k at
@@ -363,7 +370,7 @@ static MG_WINO_INLINE int FN(wino_wgrad_block_body)(const mg_wino_geom *q, const
     for (xi = 0; xi < MG_WINO_X; xi++) {
         int e = FN(gemm_run)(cf, 1, q->cout, q->cin, len, (T)1, b->MY + xi * q->ms, q->pb,
                              1, b->V + xi * q->vs, 1, q->pb,
-                             first ? (T)0 : (T)1, Q + xi * q->cout * q->cin, q->cin);
+                             first ? (T)0 : (T)1, Q + xi * q->qs, q->cin);
         if (e) err = e;
     }
     return err;
@@ -441,7 +448,8 @@ static int FN(wino_run_forward)(const mg_wino_geom *q, const CFG *cf, const T *i
 static T *FN(wino_pack_weight)(const CFG *cf, const T *w, int64_t cout, int64_t cin, int adjoint,
                                int64_t *asz)
 {
-    int64_t co, ci, xi, usz = MG_WINO_X * cout * cin, size;
+    /* U[xi] are one cache line more than cout*cin apart (powers of two would alias in L1) */
+    int64_t co, ci, xi, us = cout * cin + 64 / (int64_t)sizeof(T), usz = MG_WINO_X * us, size;
     T *packed, *u;
     *asz = FN(lines)(FN(apacked_size)(cf, cout, cin));
     if (!mg_mul_ok(*asz, MG_WINO_X, &size) || !mg_add_ok(size, usz, &size) ||
@@ -464,12 +472,12 @@ static T *FN(wino_pack_weight)(const CFG *cf, const T *w, int64_t cout, int64_t 
                                mg_wino_g[a][2] * gg[2][j];
             for (a = 0; a < MG_WINO_A; a++)
                 for (b = 0; b < MG_WINO_A; b++)
-                    u[((a * MG_WINO_A + b) * cout + co) * cin + ci] =
+                    u[(a * MG_WINO_A + b) * us + co * cin + ci] =
                         (T)(t1[a][0] * mg_wino_g[b][0] + t1[a][1] * mg_wino_g[b][1] +
                             t1[a][2] * mg_wino_g[b][2]);
         }
     for (xi = 0; xi < MG_WINO_X; xi++)
-        FN(prepack_a)(cf, cout, cin, u + xi * cout * cin, cin, 1, packed + xi * *asz);
+        FN(prepack_a)(cf, cout, cin, u + xi * us, cin, 1, packed + xi * *asz);
     return packed;
 }
 
@@ -522,8 +530,8 @@ static int FN(wino_weight_grad)(const mg_conv_geom *g, const T *x, const T *gy, 
     CFG_GET(mg_simd_level(), &cf);
     mg_wino_geom_init(&q, g->n, g->c, g->h, g->w, g->o, g->oh, g->ow, g->ph, g->pw, sizeof(T));
     if ((int64_t)nt > q.blocks) nt = (int)q.blocks;
-    /* per thread: its sum Q (X*cout*cin), then the block buffers */
-    qsz = FN(lines)(MG_WINO_X * q.cout * q.cin);
+    /* per thread: its sum Q (X matrices cout x cin, q.qs apart), then the block buffers */
+    qsz = FN(lines)(MG_WINO_X * q.qs);
     per = qsz + FN(wino_thread_elems)(&q);
     if (!mg_mul_ok(per, nt, &total) || !mg_mul_ok(total, (int64_t)sizeof(T), &total))
         return MG_EOVERFLOW;
@@ -543,19 +551,20 @@ static int FN(wino_weight_grad)(const mg_conv_geom *g, const T *x, const T *gy, 
     /* ranges are never empty (nt <= blocks); their sums are added in range order */
     for (t = 1; t < nt; t++) {
         const T *p = scratch + t * per;
-        int64_t i;
-        for (i = 0; i < MG_WINO_X * q.cout * q.cin; i++) scratch[i] += p[i];
+        int64_t xi, i;
+        for (xi = 0; xi < MG_WINO_X; xi++)
+            for (i = 0; i < q.cout * q.cin; i++) scratch[xi * q.qs + i] += p[xi * q.qs + i];
     }
     for (co = 0; co < q.cout; co++)
         for (ci = 0; ci < q.cin; ci++) {
             double t1[3][MG_WINO_A];
             int a, b, i, j;
-            const T *qv = scratch + co * q.cin + ci; /* point xi at qv[xi * cout * cin] */
+            const T *qv = scratch + co * q.cin + ci; /* point xi at qv[xi * qs] */
             for (i = 0; i < 3; i++)
                 for (b = 0; b < MG_WINO_A; b++) {
                     double s = 0;
                     for (a = 0; a < MG_WINO_A; a++)
-                        s += mg_wino_g[a][i] * (double)qv[(a * MG_WINO_A + b) * q.cout * q.cin];
+                        s += mg_wino_g[a][i] * (double)qv[(a * MG_WINO_A + b) * q.qs];
                     t1[i][b] = s;
                 }
             for (i = 0; i < 3; i++)

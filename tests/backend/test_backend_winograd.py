@@ -1,5 +1,6 @@
 """The Winograd F(4x4, 3x3) path of the C convolution kernels (csrc/winograd_tmpl.h), taken for
-3x3 stride-1 convolutions with at least 8 input and 8 output channels: against the im2col
+3x3 stride-1 convolutions with at least 16 input and output channels and 16 output tiles of
+4x4: against the im2col
 twin on odd sizes, every padding, cropped and extended outputs, in both dtypes and at 1 and 2
 threads; and its rounding error in float32, bounded."""
 import numpy as np
@@ -18,15 +19,20 @@ pytestmark = needs_c
 TOL = {np.float32: 5e-5, np.float64: 1e-12}
 
 
+def _tiles(n, ohw):
+    return n * -(-ohw[0] // 4) * -(-ohw[1] // 4)
+
+
 @st.composite
 def winograd_case(draw):
-    n = draw(st.integers(1, 3))
-    c, o = draw(st.integers(8, 12)), draw(st.integers(8, 12))
+    c, o = draw(st.integers(16, 20)), draw(st.integers(16, 20))
     h, w = draw(st.integers(2, 17)), draw(st.integers(2, 17))
     p = (draw(st.integers(0, 3)), draw(st.integers(0, 3)))
     full = (h + 2 * p[0] - 2, w + 2 * p[1] - 2)
     # outputs smaller than 4 go to the GEMM path; cropped and extended outputs stay here
     ohw = tuple(max(4, f + draw(st.integers(-2, 1))) for f in full)
+    n = draw(st.integers(1, 3))
+    n = max(n, -(-16 // _tiles(1, ohw)))  # at least 16 tiles
     return (n, c, h, w), o, p, ohw
 
 
@@ -61,6 +67,7 @@ def test_threads_give_the_same_bits(threads, dtype):
     x = rng.standard_normal((5, 16, 13, 11)).astype(dtype)
     wt = rng.standard_normal((24, 16, 3, 3)).astype(dtype)
     gy = rng.standard_normal((5, 24, 13, 11)).astype(dtype)
+    assert _tiles(5, (13, 11)) >= 16
     results = []
     for nt in (1, 2, 3):
         threads.set_num_threads(nt)
@@ -91,10 +98,11 @@ def test_float32_error_on_the_benchmark_layer():
         assert np.abs(ours - exact).max() <= 2e-5 * np.abs(exact).max()
 
 
-def test_channel_threshold_paths_agree():
-    """7 channels take the GEMM path, 8 the Winograd path: both match the twin."""
+@pytest.mark.parametrize("n, c", [(2, 15), (2, 16), (1, 16), (2, 17)])
+def test_around_the_thresholds(n, c):
+    """15 channels or 9 tiles (one 9x9 sample) take the GEMM path, 16 channels and 18 tiles
+    the Winograd path: all match the twin."""
     rng = np.random.default_rng(2)
-    for c in (7, 8):
-        x = rng.standard_normal((2, c, 9, 9))
-        wt = rng.standard_normal((8, c, 3, 3))
-        _close(C.conv2d(x, wt, None, 1, 1), reference.conv2d(x, wt, None, 1, 1), np.float64)
+    x = rng.standard_normal((n, c, 9, 9))
+    wt = rng.standard_normal((16, c, 3, 3))
+    _close(C.conv2d(x, wt, None, 1, 1), reference.conv2d(x, wt, None, 1, 1), np.float64)
