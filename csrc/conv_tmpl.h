@@ -1,6 +1,7 @@
 /* conv_tmpl.h -- conv2d forward, input gradient and weight gradient on the packed GEMM;
  * instantiated by gemm.c for float and double after gemm_tmpl.h (they call FN(gemm_run)).
- * Needs: T, SFX, CFG, CFG_GET, API_CONV, API_CONV_IGRAD, API_CONV_WGRAD.
+ * Needs: T, SFX, CFG, CFG_GET, API_CONV, API_CONV_IGRAD, API_CONV_WGRAD, and VEC, VOP for
+ * conv_direct_tmpl.h: layers with few input channels (small cg*kh*kw) go to its kernels.
  *
  * Each sample is lowered with im2col into a (C*kh*kw, OH*OW) buffer that stays in the core's L2
  * and is multiplied right away, and outputs are written in NCHW directly. A batch-wide column
@@ -406,6 +407,7 @@ static int FN(conv_scratch_alloc)(FN(conv_scratch) *sc, const mg_conv_geom *g, i
     return MG_OK;
 }
 
+#include "conv_direct_tmpl.h"
 #include "winograd_tmpl.h"
 
 int API_CONV(const T *x, const T *wt, const T *bias, T *y, int64_t n, int64_t c, int64_t h,
@@ -421,6 +423,9 @@ int API_CONV(const T *x, const T *wt, const T *bias, T *y, int64_t n, int64_t c,
                                                                   ow);
     if (err) return err;
     if (g.n == 0 || g.o == 0 || g.L == 0) return MG_OK;
+#if MG_X86_SIMD
+    if (FN(conv_direct_wins)(&g)) return FN(conv_direct)(&g, x, wt, bias, y);
+#endif
     if (FN(wino_applies)(&g)) return FN(wino_forward)(&g, x, wt, bias, y);
     CFG_GET(mg_simd_level(), &cf);
     nt = mg_conv_threads(&g);
@@ -487,6 +492,9 @@ int API_CONV_IGRAD(const T *gy, const T *wt, T *gx, int64_t n, int64_t c, int64_
         memset(gx, 0, (size_t)(g.n * g.c * g.h * g.w) * sizeof(T));
         return MG_OK;
     }
+#if MG_X86_SIMD
+    if (FN(conv_direct_wins)(&g)) return FN(conv_igrad_direct)(&g, gy, wt, gx);
+#endif
     if (FN(wino_applies)(&g)) return FN(wino_input_grad)(&g, gy, wt, gx);
     CFG_GET(mg_simd_level(), &cf);
     nt = mg_conv_threads(&g);
@@ -546,6 +554,9 @@ int API_CONV_WGRAD(const T *x, const T *gy, T *gw, int64_t n, int64_t c, int64_t
         memset(gw, 0, (size_t)wsz * sizeof(T));
         return MG_OK;
     }
+#if MG_X86_SIMD
+    if (FN(conv_direct_wins)(&g)) return FN(conv_wgrad_direct)(&g, x, gy, gw);
+#endif
     if (FN(wino_applies)(&g)) return FN(wino_weight_grad)(&g, x, gy, gw);
     CFG_GET(mg_simd_level(), &cf);
     nt = mg_conv_threads(&g);

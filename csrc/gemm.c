@@ -1,6 +1,11 @@
 /* gemm.c -- packed, blocked, threaded GEMM for float and double (driver in gemm_tmpl.h,
- * micro-kernels in gemm_kernels.c), and the convolutions built on its driver (conv_tmpl.h). */
+ * micro-kernels in gemm_kernels.c), and the convolutions built on its driver (conv_tmpl.h) or,
+ * for few input channels, on register-tiled AVX2 kernels (conv_direct_tmpl.h). */
 #include "gemm_kernels.h"
+
+#if MG_X86_SIMD
+#include <immintrin.h>
+#endif
 
 /* Flops a thread must get before a GEMM is split (a team wake-up costs a few microseconds). */
 #define MG_GEMM_MIN_WORK ((int64_t)1 << 22)
@@ -22,11 +27,15 @@
 #define API_CONV mg_conv2d_f32
 #define API_CONV_IGRAD mg_conv2d_input_grad_f32
 #define API_CONV_WGRAD mg_conv2d_weight_grad_f32
+#define VEC __m256
+#define VOP(op) _mm256_##op##_ps
 #include "gemm_tmpl.h"
 #include "conv_tmpl.h"
 #undef API_CONV
 #undef API_CONV_IGRAD
 #undef API_CONV_WGRAD
+#undef VEC
+#undef VOP
 #undef T
 #undef SFX
 #undef CFG
@@ -47,5 +56,7 @@
 #define API_CONV mg_conv2d_f64
 #define API_CONV_IGRAD mg_conv2d_input_grad_f64
 #define API_CONV_WGRAD mg_conv2d_weight_grad_f64
+#define VEC __m256d
+#define VOP(op) _mm256_##op##_pd
 #include "gemm_tmpl.h"
 #include "conv_tmpl.h"

@@ -1,5 +1,6 @@
 """conv2d / conv2d_input_grad / conv2d_weight_grad kernels: loop oracle, C vs twin,
-adjointness, cropped and extended output sizes, groups, strided inputs, threads, bad input."""
+adjointness, cropped and extended output sizes, groups, strided inputs, threads, the direct
+kernels for few input channels, bad input."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -142,6 +143,94 @@ def test_threads(threads, dtype):
         one.append((C.conv2d(x1, w1, None, 1, 1), C.conv2d_input_grad(g1, w1, (40, 40), 1, 1)))
     np.testing.assert_array_equal(one[0][0], one[1][0])
     np.testing.assert_array_equal(one[0][1], one[1][1])
+
+
+# On AVX2, layers with few input channels -- R = (C/groups)*kh*kw <= 32, or <= 64 with at most 32
+# output channels per group -- run on the register-tiled kernels of csrc/conv_direct_tmpl.h
+# instead of the packed GEMM. These shapes take that path: 1-4 input channels, 1x1 / 3x3 / 5x5
+# kernels, odd sizes (masked last columns, outputs narrower than a vector), padding 0-2, 1-32
+# output channels (row blocks of 1-4), batch 1, groups; the last two are work enough for two
+# threads.
+FEW_CHANNELS = [
+    # n, c, (h, w), o, k, padding, groups
+    (1, 1, (28, 28), 32, 3, 1, 1),
+    (3, 1, (7, 9), 5, 3, 0, 1),
+    (2, 2, (13, 11), 7, 3, 2, 1),
+    (2, 1, (9, 10), 6, 5, 2, 1),
+    (2, 3, (3, 3), 5, 3, 0, 1),  # a single output pixel
+    (4, 3, (6, 7), 9, 1, 0, 1),  # pointwise: the columns are the input itself
+    (2, 1, (3, 4), 2, 1, 1, 1),  # 1x1 with padding
+    (1, 1, (30, 30), 1, 5, 2, 1),
+    (1, 2, (4, 3), 4, 5, 2, 1),  # kernel larger than the input
+    (3, 4, (8, 8), 6, 3, 1, 2),  # two groups of two channels
+    (16, 1, (28, 28), 32, 3, 1, 1),
+    (12, 2, (17, 15), 24, 5, 1, 1),  # R = 50
+]
+
+
+@needs_c
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", FEW_CHANNELS, ids=str)
+def test_few_input_channels(threads, case, dtype):
+    """The direct kernels against the twin and against the GEMM path (which the generic SIMD
+    level takes), at 1 and 2 threads, on strided and transposed inputs: forward and input
+    gradient the same bits at both thread counts, the weight gradient the same bits on a
+    rerun."""
+    n, c, hw, o, k, p, g = case
+    rng = np.random.default_rng(n * 10000 + c * 1000 + o * 10 + k)
+    x = _array((n, c) + hw, dtype, "strided", rng)
+    w = _array((o, c // g, k, k), dtype, "c", rng)
+    b = rng.standard_normal(o).astype(dtype)
+    ohw = tuple(s + 2 * p - k + 1 for s in hw)
+    gy = _array((n, o) + ohw, dtype, "transposed", rng)
+
+    def run(impl):
+        return (impl.conv2d(x, w, b, 1, p, 1, g), impl.conv2d_input_grad(gy, w, hw, 1, p, 1, g),
+                impl.conv2d_weight_grad(x, gy, k, 1, p, 1, g))
+
+    tols = (tol(dtype, c // g * k * k), tol(dtype, o // g * k * k),
+            tol(dtype, n * ohw[0] * ohw[1]))
+    want = run(reference)
+    out = {}
+    for nt in (1, 2):
+        threads.set_num_threads(nt)
+        out[nt] = run(C)
+        for got, ref, (rt, at) in zip(out[nt], want, tols):
+            np.testing.assert_allclose(got, ref, rt, at)
+        np.testing.assert_array_equal(C.conv2d_weight_grad(x, gy, k, 1, p, 1, g), out[nt][2])
+    np.testing.assert_array_equal(out[2][0], out[1][0])
+    np.testing.assert_array_equal(out[2][1], out[1][1])
+    simd = C.get_simd()
+    try:
+        C.set_simd("generic")
+        gemm = run(C)
+    finally:
+        C.set_simd(simd)
+    for got, ref, (rt, at) in zip(out[1], gemm, tols):
+        np.testing.assert_allclose(got, ref, rt, at)
+
+
+@needs_c
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_few_input_channels_propagate_nan_and_inf(dtype):
+    """The direct kernels form exactly the products the GEMM path does (zero padding included):
+    NaN and inf land where the twin puts them."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 1, 6, 7)).astype(dtype)
+    x[0, 0, 2, 3], x[1, 0, 0, 0] = np.nan, np.inf
+    w = rng.standard_normal((5, 1, 3, 3)).astype(dtype)
+    gy = rng.standard_normal((2, 5, 6, 7)).astype(dtype)
+    gy[0, 1, 0, 0], gy[1, 4, 5, 6] = -np.inf, np.nan
+    with np.errstate(invalid="ignore"):
+        pairs = [(C.conv2d(x, w, None, 1, 1), reference.conv2d(x, w, None, 1, 1)),
+                 (C.conv2d_input_grad(gy, w, (6, 7), 1, 1),
+                  reference.conv2d_input_grad(gy, w, (6, 7), 1, 1)),
+                 (C.conv2d_weight_grad(x, gy, 3, 1, 1),
+                  reference.conv2d_weight_grad(x, gy, 3, 1, 1))]
+    for ours, theirs in pairs:
+        np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+        np.testing.assert_array_equal(np.isinf(ours), np.isinf(theirs))
+        np.testing.assert_allclose(ours, theirs, *tol(dtype, 100))
 
 
 @pytest.mark.parametrize("impl", [ACTIVE, reference], ids=lambda m: m.name)
