@@ -481,21 +481,29 @@ static T *FN(wino_pack_weight)(const CFG *cf, const T *w, int64_t cout, int64_t 
     return packed;
 }
 
-/* y = conv2d(x, w) + bias for a geometry FN(wino_applies) accepts. */
-static int FN(wino_forward)(const mg_conv_geom *g, const T *x, const T *w, const T *bias, T *y)
+/* out = conv(in, w) for the geometry q: w is (cout, cin, 3, 3) or, with `adjoint`, the weight
+ * (cin, cout, 3, 3) of the convolution whose input gradient this is (FN(wino_pack_weight)). */
+static int FN(wino_conv)(const mg_wino_geom *q, const T *in, const T *w, int adjoint,
+                         const T *bias, T *out)
 {
-    mg_wino_geom q;
     CFG cf;
     int64_t asz;
     int err;
     T *up;
     CFG_GET(mg_simd_level(), &cf);
-    mg_wino_geom_init(&q, g->n, g->c, g->h, g->w, g->o, g->oh, g->ow, g->ph, g->pw, sizeof(T));
-    up = FN(wino_pack_weight)(&cf, w, g->o, g->c, 0, &asz);
+    up = FN(wino_pack_weight)(&cf, w, q->cout, q->cin, adjoint, &asz);
     if (!up) return MG_ENOMEM;
-    err = FN(wino_run_forward)(&q, &cf, x, up, asz, bias, y);
+    err = FN(wino_run_forward)(q, &cf, in, up, asz, bias, out);
     mg_aligned_free(up);
     return err;
+}
+
+/* y = conv2d(x, w) + bias for a geometry FN(wino_applies) accepts. */
+static int FN(wino_forward)(const mg_conv_geom *g, const T *x, const T *w, const T *bias, T *y)
+{
+    mg_wino_geom q;
+    mg_wino_geom_init(&q, g->n, g->c, g->h, g->w, g->o, g->oh, g->ow, g->ph, g->pw, sizeof(T));
+    return FN(wino_conv)(&q, x, w, 0, bias, y);
 }
 
 /* gx = the input gradient of conv2d for gy: a 3x3 convolution of gy with the transposed,
@@ -503,18 +511,9 @@ static int FN(wino_forward)(const mg_conv_geom *g, const T *x, const T *w, const
 static int FN(wino_input_grad)(const mg_conv_geom *g, const T *gy, const T *w, T *gx)
 {
     mg_wino_geom q;
-    CFG cf;
-    int64_t asz;
-    int err;
-    T *up;
-    CFG_GET(mg_simd_level(), &cf);
     mg_wino_geom_init(&q, g->n, g->o, g->oh, g->ow, g->c, g->h, g->w, 2 - g->ph, 2 - g->pw,
                       sizeof(T));
-    up = FN(wino_pack_weight)(&cf, w, g->c, g->o, 1, &asz);
-    if (!up) return MG_ENOMEM;
-    err = FN(wino_run_forward)(&q, &cf, gy, up, asz, NULL, gx);
-    mg_aligned_free(up);
-    return err;
+    return FN(wino_conv)(&q, gy, w, 1, NULL, gx);
 }
 
 /* gw = sum over samples and positions of gy (x) shifted x, as G^T Q G (see the top). */

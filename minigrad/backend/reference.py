@@ -334,6 +334,31 @@ def lerp_(start: np.ndarray, end: np.ndarray, weight: float, tmp: np.ndarray) ->
         np.subtract(end, tmp, out=start)
 
 
+def adam_moments_(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray,
+                  exp_avg_sq: np.ndarray, lr: float, beta1: float, beta2: float,
+                  weight_decay: float, maximize: bool, decoupled: bool) -> tuple:
+    """What Adam, AdamW, NAdam and RAdam do first, in place: negate the gradient (maximize),
+    apply weight decay (to the gradient, or decoupled to the parameter), then
+    ``exp_avg.lerp_(g, 1 - beta1)`` and ``exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * g * g``.
+    Returns (g, tmp): the gradient as used (negated, decayed), and a scratch array of the
+    parameter's shape for the caller's own update."""
+    g = np.negative(grad) if maximize else grad
+    if weight_decay != 0:
+        if decoupled:
+            param *= 1 - lr * weight_decay
+        else:
+            t = np.multiply(param, weight_decay)
+            np.add(g, t, out=t)
+            g = t
+    tmp = np.empty_like(param)
+    lerp_(exp_avg, g, 1 - beta1, tmp)
+    np.multiply(g, 1 - beta2, out=tmp)
+    tmp *= g
+    exp_avg_sq *= beta2
+    exp_avg_sq += tmp
+    return g, tmp
+
+
 def adam_step(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray,
               max_exp_avg_sq: Optional[np.ndarray], lr: float, beta1: float, beta2: float,
               eps: float, weight_decay: float, step_size: float, bias_correction2_sqrt: float,
@@ -351,20 +376,8 @@ def adam_step(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_
     lr, beta1, beta2, eps = float(lr), float(beta1), float(beta2), float(eps)
     weight_decay, step_size = float(weight_decay), float(step_size)
     bias_correction2_sqrt = float(bias_correction2_sqrt)
-    g = np.negative(grad) if maximize else grad
-    if weight_decay != 0:
-        if decoupled:
-            param *= 1 - lr * weight_decay
-        else:
-            t = np.multiply(param, weight_decay)
-            np.add(g, t, out=t)
-            g = t
-    tmp = np.empty_like(param)
-    lerp_(exp_avg, g, 1 - beta1, tmp)
-    np.multiply(g, 1 - beta2, out=tmp)
-    tmp *= g
-    exp_avg_sq *= beta2
-    exp_avg_sq += tmp
+    _, tmp = adam_moments_(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay,
+                           maximize, decoupled)
     if max_exp_avg_sq is not None:
         np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         np.sqrt(max_exp_avg_sq, out=tmp)

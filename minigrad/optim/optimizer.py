@@ -19,6 +19,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..backend.reference import adam_moments_ as _adam_moments_  # noqa: F401  (for kernels)
 from ..backend.reference import lerp_ as _lerp_  # noqa: F401  (for the optimizers' kernels)
 from ..tensor import Tensor
 

@@ -13,7 +13,7 @@ from .optimizer import (
     _check_eps,
     _check_lr,
     _check_weight_decay,
-    _lerp_,
+    _adam_moments_,
     _scalar_state,
     _step_with_closure,
     _to_float,
@@ -41,21 +41,7 @@ def _radam_kernel(
 ):
     """One RAdam update of ``d``, ``m``, ``v`` in place; ``rect`` is None for the
     un-rectified (SGD with momentum) branch."""
-    if maximize:
-        g = np.negative(g)
-    if weight_decay != 0:
-        if decoupled:
-            d *= 1 - lr * weight_decay
-        else:
-            t = np.multiply(d, weight_decay)
-            np.add(g, t, out=t)
-            g = t
-    tmp = np.empty_like(d)
-    _lerp_(m, g, 1 - beta1, tmp)
-    np.multiply(g, 1 - beta2, out=tmp)
-    tmp *= g
-    v *= beta2
-    v += tmp
+    _, tmp = _adam_moments_(d, g, m, v, lr, beta1, beta2, weight_decay, maximize, decoupled)
     # ((m / bc1) * lr) [* adaptive * rect], subtracted from p
     update = np.divide(m, bias_correction1)
     update *= lr
