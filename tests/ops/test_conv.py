@@ -43,6 +43,16 @@ def test_conv2d_gradcheck(kw, bias):
     check(lambda *a: conv2d(*a, **kw) if bias else conv2d(a[0], a[1], **kw), *args)
 
 
+@pytest.mark.parametrize("n, c, size", [(4, 16, 8), (2, 1, 9)], ids=["winograd", "direct"])
+def test_conv2d_gradcheck_on_the_special_kernel_paths(n, c, size):
+    """The C backend's Winograd path (16 channels, 16 tiles) and few-channel path (1 channel):
+    a scalar of the output (one backward per check keeps the full Jacobians affordable)."""
+    rng = np.random.default_rng(1)
+    x, w, b = leaf(rng, n, c, size, size), leaf(rng, 16, c, 3, 3), leaf(rng, 16)
+    r = minigrad.tensor(rng.standard_normal((n, 16, size, size)))
+    assert gradcheck(lambda *a: (conv2d(*a, padding=1) * r).sum(), (x, w, b))
+
+
 @pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1, output_padding=1),
                                 dict(groups=2, dilation=2, padding=1),
                                 dict(stride=1, padding=1, output_padding=1, dilation=2),
