@@ -113,6 +113,49 @@ static void mg_wino_places(const mg_wino_geom *q, int64_t p0, int64_t len, mg_wi
     }
 }
 
+#if MG_X86_SIMD
+/* Reads past a padded plane's last row by up to this many elements (FN(wino_split) leaves them
+ * as slack): mg_wino_gather8_f32 loads 8 values where a patch row has side <= 6. */
+#define MG_WINO_GATHER_SLACK 8
+
+/* The patches of 8 tiles of one padded float plane (width wp): patches[(i*side + j)*pb + k] =
+ * pad[pl[k].oy*wp + pl[k].ox + i*wp + j]. Per patch row i, the 8 tiles' rows are loaded as 8
+ * vectors and transposed in registers, so that each (i, j) is one 8-lane store: 8 loads and
+ * 24 shuffles instead of 8*side scalar loads and stores. */
+MG_TARGET_AVX2 static void mg_wino_gather8_f32(const float *pad, int64_t wp,
+                                               const mg_wino_place *pl, int side,
+                                               float *patches, int64_t pb)
+{
+    const float *src[8];
+    int i, j, k;
+    for (k = 0; k < 8; k++) src[k] = pad + pl[k].oy * wp + pl[k].ox;
+    for (i = 0; i < side; i++) {
+        __m256 r0 = _mm256_loadu_ps(src[0] + i * wp), r1 = _mm256_loadu_ps(src[1] + i * wp);
+        __m256 r2 = _mm256_loadu_ps(src[2] + i * wp), r3 = _mm256_loadu_ps(src[3] + i * wp);
+        __m256 r4 = _mm256_loadu_ps(src[4] + i * wp), r5 = _mm256_loadu_ps(src[5] + i * wp);
+        __m256 r6 = _mm256_loadu_ps(src[6] + i * wp), r7 = _mm256_loadu_ps(src[7] + i * wp);
+        __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+        __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+        __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+        __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+        __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+        __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+        __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+        __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+        __m256 col[6];
+        col[0] = _mm256_permute2f128_ps(u0, u4, 0x20); /* element 0 of the 8 rows */
+        col[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+        col[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+        col[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+        col[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+        col[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+        for (j = 0; j < side; j++) _mm256_storeu_ps(patches + (i * side + j) * pb, col[j]);
+    }
+}
+#else
+#define MG_WINO_GATHER_SLACK 0
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define MG_WINO_INLINE inline __attribute__((always_inline))
 #else
@@ -195,29 +238,26 @@ static MG_WINO_INLINE void FN(wino_a)(const T *in, int64_t is, T *out, int64_t o
     }
 }
 
-/* dst (hp x wp) = rows [r0, r0 + hp) and columns [c0, c0 + wp) of src (h x w), zero outside:
- * one channel of one sample with every tile's patch inside, so tiles are copied unchecked. */
-static void FN(wino_pad_plane)(const T *src, int64_t h, int64_t w, int64_t r0, int64_t c0,
-                               int64_t hp, int64_t wp, T *dst)
+/* The part of dst (hp x wp) inside src (h x w), rows [r0, r0 + hp) and columns [c0, c0 + wp)
+ * of it, copied: one channel of one sample, with every tile's patch inside dst. The rest of dst
+ * is a border that lies outside src for every plane of the call, zeroed once (FN(wino_split)):
+ * a plane costs its h*w copies, not hp*wp writes and three library calls per row. */
+static void FN(wino_pad_copy)(const T *src, int64_t h, int64_t w, int64_t r0, int64_t c0,
+                              int64_t hp, int64_t wp, T *dst)
 {
-    int64_t i, jlo = c0 < 0 ? -c0 : 0, jhi = w - c0 < wp ? w - c0 : wp;
-    if (jhi < jlo) jhi = jlo;
-    if (jlo > wp) jlo = jhi = wp;
-    for (i = 0; i < hp; i++) {
+    int64_t i, j, ilo = r0 < 0 ? -r0 : 0, ihi = h - r0 < hp ? h - r0 : hp;
+    int64_t jlo = c0 < 0 ? -c0 : 0, jhi = w - c0 < wp ? w - c0 : wp;
+    for (i = ilo; i < ihi; i++) {
+        const T *s = src + (r0 + i) * w + c0;
         T *d = dst + i * wp;
-        if (r0 + i < 0 || r0 + i >= h || jlo == jhi) {
-            memset(d, 0, (size_t)wp * sizeof(T));
-            continue;
-        }
-        memset(d, 0, (size_t)jlo * sizeof(T));
-        memcpy(d + jlo, src + (r0 + i) * w + c0 + jlo, (size_t)(jhi - jlo) * sizeof(T));
-        memset(d + jhi, 0, (size_t)(wp - jhi) * sizeof(T));
+        for (j = jlo; j < jhi; j++) d[j] = s[j];
     }
 }
 
 /* patches[(i*side + j)*pb + l] = element (i, j) of tile l's side x side patch, for the tiles of
  * a block in one channel: `planes` (n, channels, h, w), read through a padded copy per sample
- * whose origin is the patch origin of the tile at output (0, 0), shifted by (dr, dc). */
+ * (`pad`, its border zero) whose origin is the patch origin of the tile at output (0, 0),
+ * shifted by (dr, dc). */
 static MG_WINO_INLINE void FN(wino_gather)(const mg_wino_geom *q, const mg_wino_place *pl,
                                            int64_t len, const T *planes, int64_t channels,
                                            int64_t ch, int64_t h, int64_t w, int64_t dr,
@@ -225,17 +265,23 @@ static MG_WINO_INLINE void FN(wino_gather)(const mg_wino_geom *q, const mg_wino_
 {
     const int64_t pb = q->pb, hp = q->th * MG_WINO_M + side - MG_WINO_M;
     const int64_t wp = q->tw * MG_WINO_M + side - MG_WINO_M;
-    int64_t l, cur = -1;
+    int64_t l = 0, l1;
     int i, j;
-    for (l = 0; l < len; l++) {
-        const T *src;
-        if (pl[l].sample != cur) {
-            cur = pl[l].sample;
-            FN(wino_pad_plane)(planes + (cur * channels + ch) * h * w, h, w, -dr, -dc, hp, wp, pad);
+    while (l < len) {
+        const int64_t s = pl[l].sample;
+        FN(wino_pad_copy)(planes + (s * channels + ch) * h * w, h, w, -dr, -dc, hp, wp, pad);
+        for (l1 = l + 1; l1 < len && pl[l1].sample == s; l1++) {}
+#if MG_X86_SIMD
+        if (sizeof(T) == sizeof(float) && mg_simd_level() >= MG_SIMD_AVX2)
+            for (; l + 8 <= l1; l += 8)
+                mg_wino_gather8_f32((const float *)pad, wp, pl + l, side, (float *)patches + l,
+                                    pb);
+#endif
+        for (; l < l1; l++) {
+            const T *src = pad + pl[l].oy * wp + pl[l].ox;
+            for (i = 0; i < side; i++)
+                for (j = 0; j < side; j++) patches[(i * side + j) * pb + l] = src[i * wp + j];
         }
-        src = pad + pl[l].oy * wp + pl[l].ox;
-        for (i = 0; i < side; i++)
-            for (j = 0; j < side; j++) patches[(i * side + j) * pb + l] = src[i * wp + j];
     }
 }
 
@@ -311,24 +357,30 @@ static MG_WINO_INLINE void FN(wino_grad_body)(const mg_wino_geom *q, const T *gy
 }
 
 /* Scratch of one thread: V (X*cin*pb), M or Y (X*cout*pb), two transform buffers of X rows of
- * pb lanes, one padded channel plane, the tile places, then what the caller adds. */
-static int64_t FN(wino_pad_elems)(const mg_wino_geom *q)
+ * pb lanes, the padded planes of the input and of the output gradient, the tile places. */
+static int64_t FN(wino_pad_in_elems)(const mg_wino_geom *q)
 {
-    return (q->th * MG_WINO_M + 2) * (q->tw * MG_WINO_M + 2);
+    return FN(lines)((q->th * MG_WINO_M + 2) * (q->tw * MG_WINO_M + 2) + MG_WINO_GATHER_SLACK);
+}
+
+static int64_t FN(wino_pad_gy_elems)(const mg_wino_geom *q)
+{
+    return FN(lines)(q->th * MG_WINO_M * q->tw * MG_WINO_M + MG_WINO_GATHER_SLACK);
 }
 
 static int64_t FN(wino_thread_elems)(const mg_wino_geom *q)
 {
     int64_t places = q->pb * (int64_t)sizeof(mg_wino_place) / (int64_t)sizeof(T) + 1;
     return MG_WINO_X * (q->vs + q->ms) + FN(lines)(2 * MG_WINO_X * q->pb) +
-           FN(lines)(FN(wino_pad_elems)(q)) + FN(lines)(places);
+           FN(wino_pad_in_elems)(q) + FN(wino_pad_gy_elems)(q) + FN(lines)(places);
 }
 
 typedef struct {
-    T *V, *MY, *lanes, *tmp, *pad;
+    T *V, *MY, *lanes, *tmp, *pad_in, *pad_gy;
     mg_wino_place *pl;
 } FN(wino_bufs);
 
+/* A thread's buffers in its scratch, with the padded planes' borders zeroed. */
 static FN(wino_bufs) FN(wino_split)(const mg_wino_geom *q, T *base)
 {
     FN(wino_bufs) b;
@@ -336,8 +388,11 @@ static FN(wino_bufs) FN(wino_split)(const mg_wino_geom *q, T *base)
     b.MY = b.V + MG_WINO_X * q->vs;
     b.lanes = b.MY + MG_WINO_X * q->ms;
     b.tmp = b.lanes + MG_WINO_X * q->pb;
-    b.pad = b.lanes + FN(lines)(2 * MG_WINO_X * q->pb);
-    b.pl = (mg_wino_place *)(b.pad + FN(lines)(FN(wino_pad_elems)(q)));
+    b.pad_in = b.lanes + FN(lines)(2 * MG_WINO_X * q->pb);
+    b.pad_gy = b.pad_in + FN(wino_pad_in_elems)(q);
+    b.pl = (mg_wino_place *)(b.pad_gy + FN(wino_pad_gy_elems)(q));
+    memset(b.pad_in, 0,
+           (size_t)(FN(wino_pad_in_elems)(q) + FN(wino_pad_gy_elems)(q)) * sizeof(T));
     return b;
 }
 
@@ -349,7 +404,7 @@ static MG_WINO_INLINE void FN(wino_fwd_block_body)(const mg_wino_geom *q, const 
 {
     int64_t xi;
     mg_wino_places(q, p0, len, b->pl);
-    FN(wino_input_body)(q, in, b->pl, len, b->V, b->lanes, b->tmp, b->pad);
+    FN(wino_input_body)(q, in, b->pl, len, b->V, b->lanes, b->tmp, b->pad_in);
     for (xi = 0; xi < MG_WINO_X; xi++)
         FN(gemm_apacked)(cf, q->cout, len, q->cin, Up + xi * asz, b->V + xi * q->vs, q->pb,
                          1, (T)0, b->MY + xi * q->ms, q->pb, bbuf);
@@ -365,8 +420,8 @@ static MG_WINO_INLINE int FN(wino_wgrad_block_body)(const mg_wino_geom *q, const
     int64_t xi;
     int err = MG_OK;
     mg_wino_places(q, p0, len, b->pl);
-    FN(wino_input_body)(q, x, b->pl, len, b->V, b->lanes, b->tmp, b->pad);
-    FN(wino_grad_body)(q, gy, b->pl, len, b->MY, b->lanes, b->tmp, b->pad);
+    FN(wino_input_body)(q, x, b->pl, len, b->V, b->lanes, b->tmp, b->pad_in);
+    FN(wino_grad_body)(q, gy, b->pl, len, b->MY, b->lanes, b->tmp, b->pad_gy);
     for (xi = 0; xi < MG_WINO_X; xi++) {
         int e = FN(gemm_run)(cf, 1, q->cout, q->cin, len, (T)1, b->MY + xi * q->ms, q->pb,
                              1, b->V + xi * q->vs, 1, q->pb,
