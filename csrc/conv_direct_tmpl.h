@@ -336,8 +336,9 @@ static int FN(conv_wgrad_direct)(const mg_conv_geom *g, const T *x, const T *gy,
     return MG_OK;
 }
 
-/* Where the direct kernels beat the GEMM path (measured on Zen 3, 64 x C x 28 x 28 and 14 x 14
- * inputs, 1 and 2 threads, float32 and float64): always for R <= 27, by 1.5-4x for one input
+/* Where the direct kernels beat the GEMM path (one-off timings on the development machine,
+ * an AMD EPYC with AVX2; 64 x C x 28 x 28 and 14 x 14 inputs, 1 and 2 threads, float32 and
+ * float64): always for R <= 27, by 1.5-4x for one input
  * channel; about even at R = 32 with 64 output channels and behind beyond (the GEMM's packing
  * and tile overheads shrink as R grows); still ahead up to R = 64 with at most 32 output
  * channels per group. */

@@ -58,8 +58,8 @@
 
 /* Memory-bound kernels split work only when each thread gets at least this many elements
  * (tens of microseconds): waking a thread team costs microseconds, more on a busy machine.
- * Measured on the optimizer step of 512x512 weights: split in two, 1.7x faster on 2 idle
- * cores (a four times larger minimum kept them on one thread). */
+ * Small enough that a 512x512 weight's optimizer step is split over 2 threads (a four times
+ * larger minimum kept it on one; compare `python -m bench --threads 1,2 --filter optimizer`). */
 #define MG_MIN_ITEMS_PER_THREAD ((int64_t)1 << 16)
 
 /* Thread count and SIMD level: the only global mutable state (see config.c). */

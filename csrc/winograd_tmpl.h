@@ -39,8 +39,9 @@
 /* Channels and output sides beyond this take the GEMM path: the scratch sizes below are then
  * products of small factors that cannot overflow. */
 #define MG_WINO_MAX ((int64_t)1 << 24)
-/* Bytes a block's transformed input and products may take (measured on the 32 -> 64 channel
- * 14x14 layer: blocks of 256 KiB to 2 MiB run within a few percent of each other). */
+/* Bytes a block's transformed input and products may take (chosen by one-off timings of the
+ * 32 -> 64 channel 14x14 layer on the development machine: 256 KiB to 2 MiB blocks ran within a
+ * few percent of each other). */
 #define MG_WINO_BLOCK_BYTES ((int64_t)1024 * 1024)
 
 /* F(4 x 4, 3 x 3) with the points 0, +-1, +-2 (and infinity). G, for the weight transforms;
@@ -172,8 +173,8 @@ MG_TARGET_AVX2 static void mg_wino_gather8_f32(const float *pad, int64_t wp,
 
 #endif /* MG_WINO_COMMON */
 
-/* Applies to plain 3x3 stride-1 convolutions where it is faster than the GEMM path (measured,
- * 1 thread): from 16 input and output channels (at 8 the transforms cost what the products
+/* Applies to plain 3x3 stride-1 convolutions where it was faster than the GEMM path in one-off
+ * timings of both on the development machine (1 thread): from 16 input and output channels (at 8 the transforms cost what the products
  * save; the first layer of a network, 1 or 3 channels, stays on im2col), and from 16 tiles
  * (below, transforming the weight costs more than the products save). */
 static int FN(wino_applies)(const mg_conv_geom *g)

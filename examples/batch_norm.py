@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from common import batches, make_parser, pyplot, report, save_figure
+from common import accuracy, batches, make_parser, pyplot, report, save_figure
 
 import minigrad as torch
 from minigrad import datasets, nn
@@ -33,14 +33,6 @@ def make_net(scale: float, batch_norm: bool) -> nn.Sequential:
             nn.init.normal_(m.weight, std=scale)
             nn.init.zeros_(m.bias)
     return net
-
-
-def accuracy(net: nn.Module, x: torch.Tensor, t: torch.Tensor) -> float:
-    net.eval()  # BatchNorm uses its running statistics
-    with torch.no_grad():
-        acc = float((net(x).argmax(dim=1) == t).float().mean())
-    net.train()
-    return acc
 
 
 def main() -> None:

@@ -107,6 +107,17 @@ def evaluate(
     return correct / total, (loss_sum / total if loss_fn is not None else math.nan)
 
 
+def accuracy(model: torch.nn.Module, x: torch.Tensor, t: torch.Tensor) -> float:
+    """Fraction of the rows of x (N, ...) whose argmax class equals t (N,), in eval mode (dropout
+    off, BatchNorm on its running statistics) and without grad; the mode is restored after."""
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        acc = float((model(x).argmax(dim=1) == t).float().mean())
+    model.train(was_training)
+    return acc
+
+
 def multi_layer_net(hidden: int, depth: int, dropout: float = 0.0) -> torch.nn.Sequential:
     """The book's MultiLayerNet: 784 -> ``depth`` ReLU layers of ``hidden`` units -> 10, with
     He initialisation N(0, 2 / fan_in) and, optionally, dropout after each ReLU."""
@@ -149,6 +160,15 @@ def pyplot(path: str | None):
         )
         return None
     return plt
+
+
+def plot_losses(ax: Any, curve: list, title: str) -> None:
+    """Train and test loss per epoch on a log scale; curve holds (epoch, train, test) rows."""
+    ep, tr, te = zip(*curve)
+    ax.plot(ep, tr, label="train")
+    ax.plot(ep, te, "--", label="test")
+    ax.set(title=title, xlabel="epoch", yscale="log")
+    ax.legend()
 
 
 def save_figure(fig: Any, path: str) -> None:

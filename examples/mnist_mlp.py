@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 
-from common import log, make_parser, progress, pyplot, report, save_figure
+from common import accuracy, log, make_parser, progress, pyplot, report, save_figure
 
 import minigrad as torch
 from minigrad import datasets, nn
@@ -31,11 +31,6 @@ class TwoLayerNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.relu(x @ self.W1 + self.b1) @ self.W2 + self.b2
-
-
-def accuracy(model: nn.Module, x: torch.Tensor, t: torch.Tensor) -> float:
-    with torch.no_grad():
-        return float((model(x).argmax(axis=1) == t).float().mean())
 
 
 def main() -> None:

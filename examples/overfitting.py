@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import time
 
-from common import batches, log, make_parser, multi_layer_net, pyplot, report, save_figure
+from common import (accuracy, batches, log, make_parser, multi_layer_net, pyplot, report,
+                    save_figure)
 
 import minigrad as torch
 from minigrad import datasets, nn
@@ -22,14 +23,6 @@ from minigrad import datasets, nn
 def make_net(dropout: float = 0.0) -> nn.Sequential:
     """784 -> six hidden layers of 100 ReLU units -> 10 (optional dropout after each ReLU)."""
     return multi_layer_net(100, 6, dropout)
-
-
-def accuracy(net: nn.Module, x: torch.Tensor, t: torch.Tensor) -> float:
-    net.eval()
-    with torch.no_grad():
-        acc = float((net(x).argmax(dim=1) == t).float().mean())
-    net.train()
-    return acc
 
 
 def main() -> None:

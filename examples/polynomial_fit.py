@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 
-from common import make_parser, progress, pyplot, report, save_figure
+from common import make_parser, plot_losses, progress, pyplot, report, save_figure
 
 import minigrad as torch
 from minigrad import nn
@@ -98,11 +98,7 @@ def main() -> None:
     if plt is not None:
         fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), sharey=True)
         for ax, (case, curve) in zip(axes, curves.items()):
-            ep, tr, te = zip(*curve)
-            ax.plot(ep, tr, label="train")
-            ax.plot(ep, te, "--", label="test")
-            ax.set(title=f"{case}: {CASES[case]} features", xlabel="epoch", yscale="log")
-            ax.legend()
+            plot_losses(ax, curve, f"{case}: {CASES[case]} features")
         axes[0].set_ylabel("loss")
         save_figure(fig, args.plot)
 

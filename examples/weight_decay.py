@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from common import make_parser, pyplot, report, save_figure
+from common import make_parser, plot_losses, pyplot, report, save_figure
 
 import minigrad as torch
 from minigrad import nn
@@ -125,12 +125,7 @@ def main() -> None:
     if plt is not None:
         fig, axes = plt.subplots(1, len(curves), figsize=(4 * len(curves), 3.6), sharey=True)
         for ax, (key, curve) in zip(axes, curves.items()):
-            ep, tr, te = zip(*curve)
-            ax.plot(ep, tr, label="train")
-            ax.plot(ep, te, "--", label="test")
-            ax.set(title=f"{key}\n||w|| = {results[key]['w_norm']:.3f}", xlabel="epoch",
-                   yscale="log")
-            ax.legend()
+            plot_losses(ax, curve, f"{key}\n||w|| = {results[key]['w_norm']:.3f}")
         axes[0].set_ylabel("loss")
         save_figure(fig, args.plot)
 

@@ -55,6 +55,17 @@ def to_torch(t, requires_grad: bool | None = None):
     return out
 
 
+def _resolve(name_or_fn, lib):
+    """The op in ``lib`` (minigrad or torch): a dotted name looked up there, or a callable taking
+    the library module first, bound to it."""
+    if callable(name_or_fn):
+        return lambda *a, **k: name_or_fn(lib, *a, **k)
+    obj = lib
+    for part in name_or_fn.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
 def compare_with_torch(name_or_fn, *arrays, torch_fn=None, rtol=1e-5, atol=1e-6,
                        grad: bool = True, **kwargs) -> None:
     """Run the same op in minigrad and PyTorch on float ``arrays``: values and input gradients.
@@ -63,19 +74,10 @@ def compare_with_torch(name_or_fn, *arrays, torch_fn=None, rtol=1e-5, atol=1e-6,
     callable taking the library module first (``lambda lib, x: lib.exp(x)``).
     """
     torch = torch_or_skip()
-
-    def resolve(lib):
-        if callable(name_or_fn):
-            return lambda *a, **k: name_or_fn(lib, *a, **k)
-        obj = lib
-        for part in name_or_fn.split("."):
-            obj = getattr(obj, part)
-        return obj
-
     ours = [minigrad.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
     theirs = [torch.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
-    out = resolve(minigrad)(*ours, **kwargs)
-    expected = (torch_fn or resolve(torch))(*theirs, **kwargs)
+    out = _resolve(name_or_fn, minigrad)(*ours, **kwargs)
+    expected = (torch_fn or _resolve(name_or_fn, torch))(*theirs, **kwargs)
     assert_close(out, expected, rtol=rtol, atol=atol)
     assert str(out.dtype).split(".")[-1] == str(expected.dtype).split(".")[-1]
     if grad and out.requires_grad:
@@ -93,18 +95,10 @@ def assert_same_error(name_or_fn, *arrays, **kwargs) -> type:
     skipped when it is not installed; minigrad must raise regardless). Arguments as in
     ``compare_with_torch``; NumPy arrays become tensors. Returns minigrad's exception type."""
 
-    def resolve(lib):
-        if callable(name_or_fn):
-            return lambda *a, **k: name_or_fn(lib, *a, **k)
-        obj = lib
-        for part in name_or_fn.split("."):
-            obj = getattr(obj, part)
-        return obj
-
     def call(lib):
         args = [lib.tensor(a) if isinstance(a, np.ndarray) else a for a in arrays]
         try:
-            resolve(lib)(*args, **kwargs)
+            _resolve(name_or_fn, lib)(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 (the type is what is compared)
             return type(error)
         return None
