@@ -36,16 +36,23 @@
 #define MG_WINO_M 4                     /* output tile side */
 #define MG_WINO_A (MG_WINO_M + 2)       /* input tile side */
 #define MG_WINO_X (MG_WINO_A * MG_WINO_A) /* transform points */
+#define MG_WINO_GROUP 8                 /* tiles transformed together (one AVX2 float vector) */
 /* Channels and output sides beyond this take the GEMM path: the scratch sizes below are then
  * products of small factors that cannot overflow. */
 #define MG_WINO_MAX ((int64_t)1 << 24)
-/* Bytes a block's transformed input and products may take (chosen by one-off timings of the
- * 32 -> 64 channel 14x14 layer on the development machine: 256 KiB to 2 MiB blocks ran within a
- * few percent of each other). */
-#define MG_WINO_BLOCK_BYTES ((int64_t)1024 * 1024)
+/* Bytes a block's transformed input and products may take, in the forward (and input
+ * gradient) and in the weight gradient (chosen by one-off timings of the 32 -> 64 channel 14x14
+ * layer on the development machine: from 256 KiB to 2 MiB, the forward was fastest at 512 KiB,
+ * the weight gradient, whose products have k = tiles, at 1 MiB). */
+#define MG_WINO_FWD_BLOCK_BYTES ((int64_t)512 * 1024)
+#define MG_WINO_WGRAD_BLOCK_BYTES ((int64_t)1024 * 1024)
+/* Elements a tile gather may read past a padded plane's last row (left as slack after the
+ * planes): the AVX2 kernels load 8 values where a tile row has 6 (input) or 4 (gradient). */
+#define MG_WINO_GATHER_SLACK 8
 
 /* F(4 x 4, 3 x 3) with the points 0, +-1, +-2 (and infinity). G, for the weight transforms;
- * B^T and A^T are written out as formulas in FN(wino_bt), FN(wino_at) and FN(wino_a):
+ * B^T and A^T are written out as formulas in FN(wino_bt), FN(wino_at) and FN(wino_a) (and
+ * their AVX2 copies):
  *   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
  *          0 4 0 -5 0 1],
  *   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]. */
@@ -62,24 +69,38 @@ static const double mg_wino_g[MG_WINO_A][3] = {
 typedef struct {
     int64_t n, cin, h, w, cout, oh, ow, ph, pw;
     int64_t th, tw, tiles; /* tiles per column and row of one sample, tiles of the batch */
-    int64_t pb, blocks;    /* tiles per block, blocks */
+    int64_t pb, blocks;    /* tiles per block (a multiple of the lane quantum), blocks */
+    int64_t quantum;       /* a block's tiles are padded to a multiple of this many lanes */
+    int64_t slots;         /* samples one block's tiles can come from */
+    /* zero-padded planes: of the input (tile side 6) and of the output gradient (side 4) */
+    int64_t wp_in, plane_in, wp_gy, plane_gy;
     int64_t vs, ms, qs;    /* elements from one point's matrix to the next: V, M or Y, Q */
 } mg_wino_geom;
 
+/* `quantum` is the GEMM's column sliver width or the group width, whichever is larger. */
 static void mg_wino_geom_init(mg_wino_geom *q, int64_t n, int64_t cin, int64_t h, int64_t w,
                               int64_t cout, int64_t oh, int64_t ow, int64_t ph, int64_t pw,
-                              int64_t elem_bytes)
+                              int64_t elem_bytes, int64_t block_bytes, int64_t quantum)
 {
-    int64_t pb = MG_WINO_BLOCK_BYTES / (elem_bytes * MG_WINO_X * (cin + cout));
+    int64_t pb = block_bytes / (elem_bytes * MG_WINO_X * (cin + cout));
+    int64_t most = quantum > 128 ? quantum : 128, per_sample;
     q->n = n; q->cin = cin; q->h = h; q->w = w; q->cout = cout; q->oh = oh; q->ow = ow;
     q->ph = ph; q->pw = pw;
     q->th = (oh + MG_WINO_M - 1) / MG_WINO_M;
     q->tw = (ow + MG_WINO_M - 1) / MG_WINO_M;
     q->tiles = n * q->th * q->tw;
-    /* whole GEMM slivers (16 columns), at least one */
-    pb = pb / 16 * 16;
-    q->pb = pb < 16 ? 16 : pb > 128 ? 128 : pb;
+    q->quantum = quantum;
+    pb = pb / quantum * quantum;
+    q->pb = pb < quantum ? quantum : pb > most ? most : pb;
     q->blocks = (q->tiles + q->pb - 1) / q->pb;
+    /* pb consecutive tiles span at most (pb - 1) / per_sample + 2 samples */
+    per_sample = q->th * q->tw;
+    q->slots = (q->pb - 1) / per_sample + 2;
+    if (q->slots > n) q->slots = n;
+    q->wp_in = q->tw * MG_WINO_M + 2;
+    q->plane_in = (q->th * MG_WINO_M + 2) * q->wp_in;
+    q->wp_gy = q->tw * MG_WINO_M;
+    q->plane_gy = q->th * MG_WINO_M * q->wp_gy;
     /* One 64-byte line more than the matrix: the X rows a transform reads or writes together
      * would otherwise lie a multiple of 4 KiB apart and compete for the same L1 sets. */
     q->vs = cin * q->pb + 64 / elem_bytes;
@@ -87,74 +108,183 @@ static void mg_wino_geom_init(mg_wino_geom *q, int64_t n, int64_t cin, int64_t h
     q->qs = cout * cin + 64 / elem_bytes;
 }
 
-/* Where tile `p` of the batch starts: its sample and its output row and column. */
-static inline void mg_wino_tile(const mg_wino_geom *q, int64_t p, int64_t *s, int64_t *oy,
-                                int64_t *ox)
-{
-    int64_t per = q->th * q->tw, r = p % per;
-    *s = p / per;
-    *oy = r / q->tw * MG_WINO_M;
-    *ox = r % q->tw * MG_WINO_M;
-}
-
-/* Where each tile of a block lies, computed once for all channels: its sample, its first
- * output row and column, and how many of its rows and columns are inside the output. */
+/* Where a tile of a block lies: its sample, its first output row and column, how many of its
+ * rows and columns are inside the output (0 for the lanes that pad a block to whole slivers),
+ * where its patch starts in the block's padded input planes and output-gradient planes, and
+ * where its first output element is in the output's channel 0. */
 typedef struct {
-    int64_t sample, oy, ox;
+    int64_t sample, oy, ox, at_in, at_gy, at_out;
     int rows, cols;
 } mg_wino_place;
 
-static void mg_wino_places(const mg_wino_geom *q, int64_t p0, int64_t len, mg_wino_place *pl)
+/* The places of tiles [p0, p0 + len), then copies of the last one with no rows up to lenp. */
+static void mg_wino_places(const mg_wino_geom *q, int64_t p0, int64_t len, int64_t lenp,
+                           mg_wino_place *pl)
 {
+    const int64_t per = q->th * q->tw, s0 = p0 / per;
     int64_t l;
     for (l = 0; l < len; l++) {
-        mg_wino_tile(q, p0 + l, &pl[l].sample, &pl[l].oy, &pl[l].ox);
+        int64_t p = p0 + l, r = p % per, slot;
+        pl[l].sample = p / per;
+        pl[l].oy = r / q->tw * MG_WINO_M;
+        pl[l].ox = r % q->tw * MG_WINO_M;
+        slot = pl[l].sample - s0;
+        pl[l].at_in = slot * q->plane_in + pl[l].oy * q->wp_in + pl[l].ox;
+        pl[l].at_gy = slot * q->plane_gy + pl[l].oy * q->wp_gy + pl[l].ox;
+        pl[l].at_out = (pl[l].sample * q->cout * q->oh + pl[l].oy) * q->ow + pl[l].ox;
         pl[l].rows = (int)(q->oh - pl[l].oy < MG_WINO_M ? q->oh - pl[l].oy : MG_WINO_M);
         pl[l].cols = (int)(q->ow - pl[l].ox < MG_WINO_M ? q->ow - pl[l].ox : MG_WINO_M);
+    }
+    for (; l < lenp; l++) {
+        pl[l] = pl[len - 1];
+        pl[l].rows = pl[l].cols = 0;
     }
 }
 
 #if MG_X86_SIMD
-/* Reads past a padded plane's last row by up to this many elements (FN(wino_split) leaves them
- * as slack): mg_wino_gather8_f32 loads 8 values where a patch row has side <= 6. */
-#define MG_WINO_GATHER_SLACK 8
-
-/* The patches of 8 tiles of one padded float plane (width wp): patches[(i*side + j)*pb + k] =
- * pad[pl[k].oy*wp + pl[k].ox + i*wp + j]. Per patch row i, the 8 tiles' rows are loaded as 8
- * vectors and transposed in registers, so that each (i, j) is one 8-lane store: 8 loads and
- * 24 shuffles instead of 8*side scalar loads and stores. */
-MG_TARGET_AVX2 static void mg_wino_gather8_f32(const float *pad, int64_t wp,
-                                               const mg_wino_place *pl, int side,
-                                               float *patches, int64_t pb)
+/* Transposes 8 rows of 8 floats in registers: afterwards r[k][i] is the former r[i][k]. */
+MG_TARGET_AVX2 static inline void mg_wino_transpose8_f32(__m256 r[8])
 {
-    const float *src[8];
-    int i, j, k;
-    for (k = 0; k < 8; k++) src[k] = pad + pl[k].oy * wp + pl[k].ox;
-    for (i = 0; i < side; i++) {
-        __m256 r0 = _mm256_loadu_ps(src[0] + i * wp), r1 = _mm256_loadu_ps(src[1] + i * wp);
-        __m256 r2 = _mm256_loadu_ps(src[2] + i * wp), r3 = _mm256_loadu_ps(src[3] + i * wp);
-        __m256 r4 = _mm256_loadu_ps(src[4] + i * wp), r5 = _mm256_loadu_ps(src[5] + i * wp);
-        __m256 r6 = _mm256_loadu_ps(src[6] + i * wp), r7 = _mm256_loadu_ps(src[7] + i * wp);
-        __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-        __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-        __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-        __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-        __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-        __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-        __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-        __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-        __m256 col[6];
-        col[0] = _mm256_permute2f128_ps(u0, u4, 0x20); /* element 0 of the 8 rows */
-        col[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-        col[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
-        col[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-        col[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
-        col[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-        for (j = 0; j < side; j++) _mm256_storeu_ps(patches + (i * side + j) * pb, col[j]);
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/* The 1-D transforms on 8 lanes, the same formulas as FN(wino_bt), FN(wino_at), FN(wino_a). */
+MG_TARGET_AVX2 static inline void mg_wino_bt8(const __m256 d[6], __m256 o[6])
+{
+    const __m256 two = _mm256_set1_ps(2), four = _mm256_set1_ps(4), five = _mm256_set1_ps(5);
+    o[0] = _mm256_add_ps(_mm256_fnmadd_ps(five, d[2], _mm256_mul_ps(four, d[0])), d[4]);
+    o[1] = _mm256_fnmadd_ps(four, _mm256_add_ps(d[1], d[2]), _mm256_add_ps(d[3], d[4]));
+    o[2] = _mm256_fmadd_ps(four, _mm256_sub_ps(d[1], d[2]), _mm256_sub_ps(d[4], d[3]));
+    o[3] = _mm256_fmadd_ps(two, _mm256_sub_ps(d[3], d[1]), _mm256_sub_ps(d[4], d[2]));
+    o[4] = _mm256_fmadd_ps(two, _mm256_sub_ps(d[1], d[3]), _mm256_sub_ps(d[4], d[2]));
+    o[5] = _mm256_add_ps(_mm256_fnmadd_ps(five, d[3], _mm256_mul_ps(four, d[1])), d[5]);
+}
+
+MG_TARGET_AVX2 static inline void mg_wino_at8(const __m256 m[6], __m256 o[4])
+{
+    const __m256 s12 = _mm256_add_ps(m[1], m[2]), d12 = _mm256_sub_ps(m[1], m[2]);
+    const __m256 s34 = _mm256_add_ps(m[3], m[4]), d34 = _mm256_sub_ps(m[3], m[4]);
+    o[0] = _mm256_add_ps(_mm256_add_ps(m[0], s12), s34);
+    o[1] = _mm256_fmadd_ps(_mm256_set1_ps(2), d34, d12);
+    o[2] = _mm256_fmadd_ps(_mm256_set1_ps(4), s34, s12);
+    o[3] = _mm256_add_ps(_mm256_fmadd_ps(_mm256_set1_ps(8), d34, d12), m[5]);
+}
+
+MG_TARGET_AVX2 static inline void mg_wino_a8(const __m256 d[4], __m256 o[6])
+{
+    const __m256 s02 = _mm256_add_ps(d[0], d[2]), s13 = _mm256_add_ps(d[1], d[3]);
+    const __m256 q02 = _mm256_fmadd_ps(_mm256_set1_ps(4), d[2], d[0]);
+    const __m256 q13 = _mm256_fmadd_ps(_mm256_set1_ps(8), d[3], _mm256_add_ps(d[1], d[1]));
+    o[0] = d[0];
+    o[1] = _mm256_add_ps(s02, s13);
+    o[2] = _mm256_sub_ps(s02, s13);
+    o[3] = _mm256_add_ps(q02, q13);
+    o[4] = _mm256_sub_ps(q02, q13);
+    o[5] = d[3];
+}
+
+/* V = B^T d B for 8 tiles of one channel: d is tile k's 6 x 6 patch at pad + pl[k].at_in (row
+ * stride wp), point xi of the 8 tiles goes to v + xi*vs. Each patch row of the 8 tiles is 8
+ * loads and one transpose, then the row transform; the column transform follows on the 36
+ * vectors kept on the stack. */
+MG_TARGET_AVX2 static void mg_wino_input8_f32(const float *pad, int64_t wp,
+                                              const mg_wino_place *pl, float *v, int64_t vs)
+{
+    __m256 t[MG_WINO_A][MG_WINO_A]; /* t[i][b] = (d B)[i][b] */
+    int i, a, b, k;
+    for (i = 0; i < MG_WINO_A; i++) {
+        __m256 r[8];
+        for (k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(pad + pl[k].at_in + i * wp);
+        mg_wino_transpose8_f32(r);
+        mg_wino_bt8(r, t[i]);
+    }
+    for (b = 0; b < MG_WINO_A; b++) {
+        __m256 c[MG_WINO_A], o[MG_WINO_A];
+        for (i = 0; i < MG_WINO_A; i++) c[i] = t[i][b];
+        mg_wino_bt8(c, o);
+        for (a = 0; a < MG_WINO_A; a++) _mm256_storeu_ps(v + (a * MG_WINO_A + b) * vs, o[a]);
     }
 }
-#else
-#define MG_WINO_GATHER_SLACK 0
+
+/* Y = A dy A^T for 8 tiles of one output-gradient channel: dy is tile k's 4 x 4 patch at
+ * pad + pl[k].at_gy (row stride wp), point xi goes to y + xi*ys. */
+MG_TARGET_AVX2 static void mg_wino_grad8_f32(const float *pad, int64_t wp,
+                                             const mg_wino_place *pl, float *y, int64_t ys)
+{
+    __m256 t[MG_WINO_M][MG_WINO_A]; /* t[i][b] = (dy A^T)[i][b] */
+    int i, a, b, k;
+    for (i = 0; i < MG_WINO_M; i++) {
+        __m256 r[8];
+        for (k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(pad + pl[k].at_gy + i * wp);
+        mg_wino_transpose8_f32(r);
+        mg_wino_a8(r, t[i]);
+    }
+    for (b = 0; b < MG_WINO_A; b++) {
+        __m256 c[MG_WINO_M], o[MG_WINO_A];
+        for (i = 0; i < MG_WINO_M; i++) c[i] = t[i][b];
+        mg_wino_a8(c, o);
+        for (a = 0; a < MG_WINO_A; a++) _mm256_storeu_ps(y + (a * MG_WINO_A + b) * ys, o[a]);
+    }
+}
+
+/* The output tiles A^T M A + bias of 8 tiles of one channel (point xi of the 8 tiles at
+ * m + xi*ms), written to out + pl[k].at_out (out at the channel, rows ow apart) for the rows
+ * and columns of tile k inside the output. Per pair of tile rows, one transpose
+ * gives each tile's two rows in one vector; a tile cut by the output's right edge is written
+ * by masked stores (which never touch the masked elements), its rows past the bottom edge are
+ * skipped. */
+MG_TARGET_AVX2 static void mg_wino_output8_f32(const float *m, int64_t ms, float bias,
+                                               const mg_wino_place *pl, float *out, int64_t ow)
+{
+    const __m128i lanes = _mm_setr_epi32(0, 1, 2, 3);
+    const __m256 bv = _mm256_set1_ps(bias);
+    __m256 t[MG_WINO_M][MG_WINO_A]; /* t[r][b] = (A^T M)[r][b] */
+    int a, b, r, k;
+    for (b = 0; b < MG_WINO_A; b++) {
+        __m256 c[MG_WINO_A], o[MG_WINO_M];
+        for (a = 0; a < MG_WINO_A; a++) c[a] = _mm256_loadu_ps(m + (a * MG_WINO_A + b) * ms);
+        mg_wino_at8(c, o);
+        for (r = 0; r < MG_WINO_M; r++) t[r][b] = o[r];
+    }
+    for (r = 0; r < MG_WINO_M; r += 2) {
+        __m256 v[8];
+        mg_wino_at8(t[r], v);
+        mg_wino_at8(t[r + 1], v + 4);
+        mg_wino_transpose8_f32(v); /* v[k] = tile k's rows r and r + 1 */
+        for (k = 0; k < 8; k++) {
+            float *dst;
+            __m256 y;
+            __m128i cols;
+            if (r >= pl[k].rows) continue;
+            dst = out + pl[k].at_out + r * ow;
+            y = _mm256_add_ps(v[k], bv);
+            if (pl[k].cols == MG_WINO_M) { /* plain stores: masked ones are slow on some CPUs */
+                _mm_storeu_ps(dst, _mm256_castps256_ps128(y));
+                if (r + 1 < pl[k].rows) _mm_storeu_ps(dst + ow, _mm256_extractf128_ps(y, 1));
+                continue;
+            }
+            cols = _mm_cmplt_epi32(lanes, _mm_set1_epi32(pl[k].cols));
+            _mm_maskstore_ps(dst, cols, _mm256_castps256_ps128(y));
+            if (r + 1 < pl[k].rows)
+                _mm_maskstore_ps(dst + ow, cols, _mm256_extractf128_ps(y, 1));
+        }
+    }
+}
 #endif
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -162,21 +292,14 @@ MG_TARGET_AVX2 static void mg_wino_gather8_f32(const float *pad, int64_t wp,
 #else
 #define MG_WINO_INLINE inline
 #endif
-/* The next loop's iterations are independent (lets the compiler vectorise it). */
-#if defined(__clang__)
-#define MG_WINO_LANES _Pragma("clang loop vectorize(assume_safety)")
-#elif defined(__GNUC__)
-#define MG_WINO_LANES _Pragma("GCC ivdep")
-#else
-#define MG_WINO_LANES
-#endif
 
 #endif /* MG_WINO_COMMON */
 
 /* Applies to plain 3x3 stride-1 convolutions where it was faster than the GEMM path in one-off
- * timings of both on the development machine (1 thread): from 16 input and output channels (at 8 the transforms cost what the products
- * save; the first layer of a network, 1 or 3 channels, stays on im2col), and from 16 tiles
- * (below, transforming the weight costs more than the products save). */
+ * timings of both on the development machine (1 thread): from 16 input and output channels
+ * (at 8 the transforms cost what the products save; the first layer of a network, 1 or 3
+ * channels, stays on im2col), and from 16 tiles (below, transforming the weight costs more
+ * than the products save). */
 static int FN(wino_applies)(const mg_conv_geom *g)
 {
     int64_t tiles;
@@ -190,13 +313,12 @@ static int FN(wino_applies)(const mg_conv_geom *g)
 }
 
 /* The 1-D transforms of F(4, 3), each on `len` lanes at once (lane l of value k at
- * in[k*is + l], results at out[k*os + l]); a 2-D transform applies one along the columns of the
- * tiles, then one along the rows. The lane loops are what vectorises; `in` and `out` never
- * overlap, which MG_WINO_LANES tells the compiler (it cannot prove it for strided rows). */
-static MG_WINO_INLINE void FN(wino_bt)(const T *in, int64_t is, T *out, int64_t os, int64_t len)
+ * in[k*is + l], results at out[k*os + l]); a 2-D transform applies one along the columns of
+ * the tiles, then one along the rows. */
+static MG_WINO_INLINE void FN(wino_bt)(const T *in, int64_t is, T *out, int64_t os, int len)
 {
-    int64_t l;
-    MG_WINO_LANES for (l = 0; l < len; l++) {
+    int l;
+    for (l = 0; l < len; l++) {
         const T d0 = in[l], d1 = in[is + l], d2 = in[2 * is + l], d3 = in[3 * is + l],
                 d4 = in[4 * is + l], d5 = in[5 * is + l];
         out[l] = 4 * d0 - 5 * d2 + d4;
@@ -209,10 +331,10 @@ static MG_WINO_INLINE void FN(wino_bt)(const T *in, int64_t is, T *out, int64_t 
 }
 
 /* A^T m (6 -> 4): the output. */
-static MG_WINO_INLINE void FN(wino_at)(const T *in, int64_t is, T *out, int64_t os, int64_t len)
+static MG_WINO_INLINE void FN(wino_at)(const T *in, int64_t is, T *out, int64_t os, int len)
 {
-    int64_t l;
-    MG_WINO_LANES for (l = 0; l < len; l++) {
+    int l;
+    for (l = 0; l < len; l++) {
         const T m0 = in[l], m1 = in[is + l], m2 = in[2 * is + l], m3 = in[3 * is + l],
                 m4 = in[4 * is + l], m5 = in[5 * is + l];
         const T s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4;
@@ -224,10 +346,10 @@ static MG_WINO_INLINE void FN(wino_at)(const T *in, int64_t is, T *out, int64_t 
 }
 
 /* A dy (4 -> 6): the output gradient, for the weight gradient. */
-static MG_WINO_INLINE void FN(wino_a)(const T *in, int64_t is, T *out, int64_t os, int64_t len)
+static MG_WINO_INLINE void FN(wino_a)(const T *in, int64_t is, T *out, int64_t os, int len)
 {
-    int64_t l;
-    MG_WINO_LANES for (l = 0; l < len; l++) {
+    int l;
+    for (l = 0; l < len; l++) {
         const T d0 = in[l], d1 = in[is + l], d2 = in[2 * is + l], d3 = in[3 * is + l];
         const T s02 = d0 + d2, s13 = d1 + d3, q02 = d0 + 4 * d2, q13 = 2 * d1 + 8 * d3;
         out[l] = d0;
@@ -239,157 +361,219 @@ static MG_WINO_INLINE void FN(wino_a)(const T *in, int64_t is, T *out, int64_t o
     }
 }
 
-/* The part of dst (hp x wp) inside src (h x w), rows [r0, r0 + hp) and columns [c0, c0 + wp)
- * of it, copied: one channel of one sample, with every tile's patch inside dst. The rest of dst
- * is a border that lies outside src for every plane of the call, zeroed once (FN(wino_split)):
- * a plane costs its h*w copies, not hp*wp writes and three library calls per row. */
-static void FN(wino_pad_copy)(const T *src, int64_t h, int64_t w, int64_t r0, int64_t c0,
-                              int64_t hp, int64_t wp, T *dst)
+/* The portable twins of the AVX2 kernels above, on `len` <= 8 tiles: the patches gathered into
+ * a small buffer, then the lane loops. */
+static void FN(wino_input_lanes)(const T *pad, int64_t wp, const mg_wino_place *pl, int len,
+                                 T *v, int64_t vs)
 {
-    int64_t i, j, ilo = r0 < 0 ? -r0 : 0, ihi = h - r0 < hp ? h - r0 : hp;
-    int64_t jlo = c0 < 0 ? -c0 : 0, jhi = w - c0 < wp ? w - c0 : wp;
-    for (i = ilo; i < ihi; i++) {
-        const T *s = src + (r0 + i) * w + c0;
-        T *d = dst + i * wp;
-        for (j = jlo; j < jhi; j++) d[j] = s[j];
+    T patch[MG_WINO_X * MG_WINO_GROUP], tmp[MG_WINO_X * MG_WINO_GROUP];
+    const int G = MG_WINO_GROUP;
+    int i, j, k;
+    for (k = 0; k < len; k++)
+        for (i = 0; i < MG_WINO_A; i++)
+            for (j = 0; j < MG_WINO_A; j++)
+                patch[(i * MG_WINO_A + j) * G + k] = pad[pl[k].at_in + i * wp + j];
+    /* columns, tmp[a][j] = (B^T d)[a][j], then rows, V[a][b] = (tmp B)[a][b] */
+    for (j = 0; j < MG_WINO_A; j++)
+        FN(wino_bt)(patch + j * G, MG_WINO_A * G, tmp + j * G, MG_WINO_A * G, len);
+    for (i = 0; i < MG_WINO_A; i++)
+        FN(wino_bt)(tmp + i * MG_WINO_A * G, G, v + i * MG_WINO_A * vs, vs, len);
+}
+
+static void FN(wino_grad_lanes)(const T *pad, int64_t wp, const mg_wino_place *pl, int len,
+                                T *y, int64_t ys)
+{
+    T patch[MG_WINO_M * MG_WINO_M * MG_WINO_GROUP], tmp[MG_WINO_A * MG_WINO_M * MG_WINO_GROUP];
+    const int G = MG_WINO_GROUP;
+    int i, j, k;
+    for (k = 0; k < len; k++)
+        for (i = 0; i < MG_WINO_M; i++)
+            for (j = 0; j < MG_WINO_M; j++)
+                patch[(i * MG_WINO_M + j) * G + k] = pad[pl[k].at_gy + i * wp + j];
+    /* columns, tmp[a][j] = (A dy)[a][j], then rows, Y[a][b] = (tmp A^T)[a][b] */
+    for (j = 0; j < MG_WINO_M; j++)
+        FN(wino_a)(patch + j * G, MG_WINO_M * G, tmp + j * G, MG_WINO_M * G, len);
+    for (i = 0; i < MG_WINO_A; i++)
+        FN(wino_a)(tmp + i * MG_WINO_M * G, G, y + i * MG_WINO_A * ys, ys, len);
+}
+
+static void FN(wino_output_lanes)(const T *m, int64_t ms, T bias, const mg_wino_place *pl,
+                                  int len, T *out, int64_t ow)
+{
+    T tmp[MG_WINO_M * MG_WINO_A * MG_WINO_GROUP], tile[MG_WINO_M * MG_WINO_M * MG_WINO_GROUP];
+    const int G = MG_WINO_GROUP;
+    int j, r, c, k;
+    /* columns, tmp[r][j] = (A^T M)[r][j], then rows, tile[r][c] = (tmp A)[r][c] */
+    for (j = 0; j < MG_WINO_A; j++)
+        FN(wino_at)(m + j * ms, MG_WINO_A * ms, tmp + j * G, MG_WINO_A * G, len);
+    for (r = 0; r < MG_WINO_M; r++)
+        FN(wino_at)(tmp + r * MG_WINO_A * G, G, tile + r * MG_WINO_M * G, G, len);
+    for (k = 0; k < len; k++) {
+        T *ys = out + pl[k].at_out;
+        for (r = 0; r < pl[k].rows; r++)
+            for (c = 0; c < pl[k].cols; c++) ys[r * ow + c] = tile[(r * MG_WINO_M + c) * G + k] + bias;
     }
 }
 
-/* patches[(i*side + j)*pb + l] = element (i, j) of tile l's side x side patch, for the tiles of
- * a block in one channel: `planes` (n, channels, h, w), read through a padded copy per sample
- * (`pad`, its border zero) whose origin is the patch origin of the tile at output (0, 0),
- * shifted by (dr, dc). */
-static MG_WINO_INLINE void FN(wino_gather)(const mg_wino_geom *q, const mg_wino_place *pl,
-                                           int64_t len, const T *planes, int64_t channels,
-                                           int64_t ch, int64_t h, int64_t w, int64_t dr,
-                                           int64_t dc, int side, T *pad, T *MG_RESTRICT patches)
+/* Copies, for one channel of `planes` (n, channels, h, w), the rows that a block's tiles read
+ * into the block's zero-padded planes (one per sample the block touches, `plane` elements
+ * apart, row stride wp, origin at input (-dr, -dc)). Everything else in them is zero for the
+ * whole call: borders and rows outside the input are never written (FN(wino_split) zeroes
+ * them), and each run of tiles overwrites exactly the rows inside the input that it reads. */
+static void FN(wino_fill)(const mg_wino_place *pl, int64_t len, const T *planes,
+                          int64_t channels, int64_t ch, int64_t h, int64_t w, int64_t dr,
+                          int64_t dc, int side, int64_t wp, int64_t plane, T *pad)
 {
-    const int64_t pb = q->pb, hp = q->th * MG_WINO_M + side - MG_WINO_M;
-    const int64_t wp = q->tw * MG_WINO_M + side - MG_WINO_M;
-    int64_t l = 0, l1;
-    int i, j;
+    const int64_t jlo = dc > 0 ? dc : 0, jhi = w + dc < wp ? w + dc : wp;
+    int64_t l = 0, l1, i, j;
     while (l < len) {
         const int64_t s = pl[l].sample;
-        FN(wino_pad_copy)(planes + (s * channels + ch) * h * w, h, w, -dr, -dc, hp, wp, pad);
+        const T *src;
+        T *dst = pad + (s - pl[0].sample) * plane;
+        int64_t ilo, ihi;
         for (l1 = l + 1; l1 < len && pl[l1].sample == s; l1++) {}
+        /* padded rows [oy of the first tile, oy of the last + side), those inside the input */
+        ilo = pl[l].oy > dr ? pl[l].oy : dr;
+        ihi = pl[l1 - 1].oy + side < h + dr ? pl[l1 - 1].oy + side : h + dr;
+        src = planes + (s * channels + ch) * h * w;
+        for (i = ilo; i < ihi; i++) {
+            const T *MG_RESTRICT si = src + (i - dr) * w - dc;
+            T *MG_RESTRICT di = dst + i * wp;
+            for (j = jlo; j < jhi; j++) di[j] = si[j];
+            if (ch + 1 < channels)
+                for (j = jlo; j < jhi; j += 64 / (int64_t)sizeof(T))
+                    __builtin_prefetch(si + h * w + j);
+        }
+        l = l1;
+    }
+}
+
+/* Element (xi, ch, l) of a block's transformed matrices V (or Y) lies at
+ * base + xi*stride + (l / ln)*(rows*ln) + ch*ln + l % ln: with ln = pb, each point is a plain
+ * rows x pb matrix; with ln the GEMM's sliver width, it is already packed as the GEMM's B. */
+static inline T *FN(wino_lane)(T *base, int64_t rows, int64_t ln, int64_t ch, int64_t l)
+{
+    return base + (l / ln) * rows * ln + ch * ln + l % ln;
+}
+
+/* V for a block's tiles (lenp lanes, see mg_wino_places): every input channel's rows copied
+ * into the padded planes, then transformed 8 tiles at a time. */
+static MG_WINO_INLINE void FN(wino_input_body)(const mg_wino_geom *q, const T *x,
+                                               const mg_wino_place *pl, int64_t len,
+                                               int64_t lenp, T *V, int64_t ln, T *pad)
+{
+    const int G = MG_WINO_GROUP < ln ? MG_WINO_GROUP : (int)ln;
+    int64_t ch, l;
+    for (ch = 0; ch < q->cin; ch++) {
+        FN(wino_fill)(pl, len, x, q->cin, ch, q->h, q->w, q->ph, q->pw, MG_WINO_A, q->wp_in,
+                      q->plane_in, pad);
+        l = 0;
+#if MG_X86_SIMD
+        if (sizeof(T) == sizeof(float) && G == 8 && mg_simd_level() >= MG_SIMD_AVX2)
+            for (; l < lenp; l += 8)
+                mg_wino_input8_f32((const float *)pad, q->wp_in, pl + l,
+                                   (float *)FN(wino_lane)(V, q->cin, ln, ch, l), q->vs);
+#endif
+        for (; l < lenp; l += G)
+            FN(wino_input_lanes)(pad, q->wp_in, pl + l, G, FN(wino_lane)(V, q->cin, ln, ch, l),
+                                 q->vs);
+    }
+}
+
+/* Y (plain rows, pb lanes) = A dy A^T for a block's tiles, from the output gradient gy. */
+static MG_WINO_INLINE void FN(wino_grad_body)(const mg_wino_geom *q, const T *gy,
+                                              const mg_wino_place *pl, int64_t len,
+                                              int64_t lenp, T *Y, T *pad)
+{
+    int64_t co, l;
+    for (co = 0; co < q->cout; co++) {
+        FN(wino_fill)(pl, len, gy, q->cout, co, q->oh, q->ow, 0, 0, MG_WINO_M, q->wp_gy,
+                      q->plane_gy, pad);
+        l = 0;
 #if MG_X86_SIMD
         if (sizeof(T) == sizeof(float) && mg_simd_level() >= MG_SIMD_AVX2)
-            for (; l + 8 <= l1; l += 8)
-                mg_wino_gather8_f32((const float *)pad, wp, pl + l, side, (float *)patches + l,
-                                    pb);
+            for (; l < lenp; l += 8)
+                mg_wino_grad8_f32((const float *)pad, q->wp_gy, pl + l,
+                                  (float *)Y + co * q->pb + l, q->ms);
 #endif
-        for (; l < l1; l++) {
-            const T *src = pad + pl[l].oy * wp + pl[l].ox;
-            for (i = 0; i < side; i++)
-                for (j = 0; j < side; j++) patches[(i * side + j) * pb + l] = src[i * wp + j];
-        }
+        for (; l < lenp; l += MG_WINO_GROUP)
+            FN(wino_grad_lanes)(pad, q->wp_gy, pl + l, MG_WINO_GROUP, Y + co * q->pb + l, q->ms);
     }
 }
 
-/* V[xi][ch][l] (rows of pb lanes, cin rows per point) = B^T d B for the tiles of the block: d
- * is the a x a input patch of tile l in channel ch (zeros outside the input). */
-static MG_WINO_INLINE void FN(wino_input_body)(const mg_wino_geom *q, const T *x,
-                                               const mg_wino_place *pl, int64_t len, T *V,
-                                               T *patch, T *tmp, T *pad)
-{
-    const int64_t pb = q->pb;
-    int64_t ch;
-    int a, j;
-    for (ch = 0; ch < q->cin; ch++) {
-        FN(wino_gather)(q, pl, len, x, q->cin, ch, q->h, q->w, q->ph, q->pw, MG_WINO_A, pad,
-                        patch);
-        /* columns, tmp[a][j] = (B^T d)[a][j], then rows, V[a][b] = (tmp B)[a][b] */
-        for (j = 0; j < MG_WINO_A; j++)
-            FN(wino_bt)(patch + j * pb, MG_WINO_A * pb, tmp + j * pb, MG_WINO_A * pb, len);
-        for (a = 0; a < MG_WINO_A; a++)
-            FN(wino_bt)(tmp + a * MG_WINO_A * pb, pb, V + a * MG_WINO_A * q->vs + ch * pb, q->vs,
-                        len);
-    }
-}
-
-/* out tiles = A^T M A (+ bias) for the block's tiles, written into out (n, cout, oh, ow). */
+/* out tiles = A^T M A (+ bias) for a block's tiles, written into out (n, cout, oh, ow). */
 static MG_WINO_INLINE void FN(wino_output_body)(const mg_wino_geom *q, const T *M,
                                                 const T *bias, const mg_wino_place *pl,
-                                                int64_t len, T *out, T *tile, T *tmp)
+                                                int64_t lenp, T *out)
 {
-    const int64_t pb = q->pb, plane = q->oh * q->ow;
+    const int64_t plane = q->oh * q->ow;
     int64_t co, l;
-    int j, r, c;
     for (co = 0; co < q->cout; co++) {
         const T bv = bias ? bias[co] : (T)0;
-        for (j = 0; j < MG_WINO_A; j++)
-            FN(wino_at)(M + j * q->ms + co * pb, MG_WINO_A * q->ms, tmp + j * pb, MG_WINO_A * pb,
-                        len);
-        for (r = 0; r < MG_WINO_M; r++)
-            FN(wino_at)(tmp + r * MG_WINO_A * pb, pb, tile + r * MG_WINO_M * pb, pb, len);
-        for (l = 0; l < len; l++) {
-            T *ys = out + (pl[l].sample * q->cout + co) * plane + pl[l].oy * q->ow + pl[l].ox;
-            const T *src = tile + l;
-            if (pl[l].rows == MG_WINO_M && pl[l].cols == MG_WINO_M) { /* unrolled */
-                for (r = 0; r < MG_WINO_M; r++)
-                    for (c = 0; c < MG_WINO_M; c++)
-                        ys[r * q->ow + c] = src[(r * MG_WINO_M + c) * pb] + bv;
-                continue;
-            }
-            for (r = 0; r < pl[l].rows; r++)
-                for (c = 0; c < pl[l].cols; c++)
-                    ys[r * q->ow + c] = src[(r * MG_WINO_M + c) * pb] + bv;
-        }
+        l = 0;
+#if MG_X86_SIMD
+        if (sizeof(T) == sizeof(float) && mg_simd_level() >= MG_SIMD_AVX2)
+            for (; l < lenp; l += 8)
+                mg_wino_output8_f32((const float *)M + co * q->pb + l, q->ms, (float)bv, pl + l,
+                                    (float *)out + co * plane, q->ow);
+#endif
+        for (; l < lenp; l += MG_WINO_GROUP)
+            FN(wino_output_lanes)(M + co * q->pb + l, q->ms, bv, pl + l, MG_WINO_GROUP,
+                                  out + co * plane, q->ow);
     }
 }
 
-/* Y[xi][co][l] = A dy A^T for the block's tiles: dy is the m x m output-gradient tile of
- * channel co (zeros past the output's edge). */
-static MG_WINO_INLINE void FN(wino_grad_body)(const mg_wino_geom *q, const T *gy,
-                                              const mg_wino_place *pl, int64_t len, T *Y, T *dy,
-                                              T *tmp, T *pad)
+/* M[xi] (cout x lenp, rows pb apart) = U[xi] V[xi]: V is packed as the GEMM's B (slivers of
+ * NR lanes) and U by FN(prepack_a), so the micro-kernels run on them directly. */
+static MG_WINO_INLINE void FN(wino_products)(const mg_wino_geom *q, const CFG *cf, const T *Up,
+                                             int64_t asz, const T *V, int64_t lenp, T *M)
 {
-    const int64_t pb = q->pb;
-    int64_t co;
-    int a, j;
-    for (co = 0; co < q->cout; co++) {
-        FN(wino_gather)(q, pl, len, gy, q->cout, co, q->oh, q->ow, 0, 0, MG_WINO_M, pad, dy);
-        for (j = 0; j < MG_WINO_M; j++)
-            FN(wino_a)(dy + j * pb, MG_WINO_M * pb, tmp + j * pb, MG_WINO_M * pb, len);
-        for (a = 0; a < MG_WINO_A; a++)
-            FN(wino_a)(tmp + a * MG_WINO_M * pb, pb, Y + a * MG_WINO_A * q->ms + co * pb, q->ms,
-                       len);
-    }
+    const int64_t NR = cf->nr, kslab = FN(kslab)(cf, q->cin);
+    const int64_t mpad = (q->cout + cf->mr - 1) / cf->mr * cf->mr;
+    T tile[6 * 32]; /* the edge tile when cout is not a multiple of MR */
+    int64_t xi, pc, j;
+    for (xi = 0; xi < MG_WINO_X; xi++)
+        for (pc = 0; pc < q->cin; pc += kslab) {
+            const int64_t kc = q->cin - pc < kslab ? q->cin - pc : kslab;
+            for (j = 0; j < lenp; j += NR)
+                FN(sliver_times_block)(cf, q->cout, NR, kc, Up + xi * asz + pc * mpad,
+                                       V + xi * q->vs + j * q->cin + pc * NR,
+                                       M + xi * q->ms + j, q->pb, (T)1, pc ? (T)1 : (T)0,
+                                       tile);
+        }
 }
 
-/* Scratch of one thread: V (X*cin*pb), M or Y (X*cout*pb), two transform buffers of X rows of
- * pb lanes, the padded planes of the input and of the output gradient, the tile places. */
+/* Scratch of one thread: V (X*cin*pb), M or Y (X*cout*pb), the block's padded planes of the
+ * input and of the output gradient, the tile places. */
 static int64_t FN(wino_pad_in_elems)(const mg_wino_geom *q)
 {
-    return FN(lines)((q->th * MG_WINO_M + 2) * (q->tw * MG_WINO_M + 2) + MG_WINO_GATHER_SLACK);
+    return FN(lines)(q->slots * q->plane_in + MG_WINO_GATHER_SLACK);
 }
 
 static int64_t FN(wino_pad_gy_elems)(const mg_wino_geom *q)
 {
-    return FN(lines)(q->th * MG_WINO_M * q->tw * MG_WINO_M + MG_WINO_GATHER_SLACK);
+    return FN(lines)(q->slots * q->plane_gy + MG_WINO_GATHER_SLACK);
 }
 
 static int64_t FN(wino_thread_elems)(const mg_wino_geom *q)
 {
     int64_t places = q->pb * (int64_t)sizeof(mg_wino_place) / (int64_t)sizeof(T) + 1;
-    return MG_WINO_X * (q->vs + q->ms) + FN(lines)(2 * MG_WINO_X * q->pb) +
-           FN(wino_pad_in_elems)(q) + FN(wino_pad_gy_elems)(q) + FN(lines)(places);
+    return MG_WINO_X * (q->vs + q->ms) + FN(wino_pad_in_elems)(q) + FN(wino_pad_gy_elems)(q) +
+           FN(lines)(places);
 }
 
 typedef struct {
-    T *V, *MY, *lanes, *tmp, *pad_in, *pad_gy;
+    T *V, *MY, *pad_in, *pad_gy;
     mg_wino_place *pl;
 } FN(wino_bufs);
 
-/* A thread's buffers in its scratch, with the padded planes' borders zeroed. */
+/* A thread's buffers in its scratch, with the padded planes zeroed. */
 static FN(wino_bufs) FN(wino_split)(const mg_wino_geom *q, T *base)
 {
     FN(wino_bufs) b;
     b.V = base;
     b.MY = b.V + MG_WINO_X * q->vs;
-    b.lanes = b.MY + MG_WINO_X * q->ms;
-    b.tmp = b.lanes + MG_WINO_X * q->pb;
-    b.pad_in = b.lanes + FN(lines)(2 * MG_WINO_X * q->pb);
+    b.pad_in = b.MY + MG_WINO_X * q->ms;
     b.pad_gy = b.pad_in + FN(wino_pad_in_elems)(q);
     b.pl = (mg_wino_place *)(b.pad_gy + FN(wino_pad_gy_elems)(q));
     memset(b.pad_in, 0,
@@ -397,19 +581,23 @@ static FN(wino_bufs) FN(wino_split)(const mg_wino_geom *q, T *base)
     return b;
 }
 
+/* Tiles of a block rounded up to whole lane quanta. */
+static inline int64_t FN(wino_lenp)(const mg_wino_geom *q, int64_t len)
+{
+    return (len + q->quantum - 1) / q->quantum * q->quantum;
+}
+
 /* One block of the forward: transform the input, X products, transform back. */
 static MG_WINO_INLINE void FN(wino_fwd_block_body)(const mg_wino_geom *q, const CFG *cf,
                                                    const T *in, const T *Up, int64_t asz,
                                                    const T *bias, T *out, int64_t p0,
-                                                   int64_t len, const FN(wino_bufs) *b, T *bbuf)
+                                                   int64_t len, const FN(wino_bufs) *b)
 {
-    int64_t xi;
-    mg_wino_places(q, p0, len, b->pl);
-    FN(wino_input_body)(q, in, b->pl, len, b->V, b->lanes, b->tmp, b->pad_in);
-    for (xi = 0; xi < MG_WINO_X; xi++)
-        FN(gemm_apacked)(cf, q->cout, len, q->cin, Up + xi * asz, b->V + xi * q->vs, q->pb,
-                         1, (T)0, b->MY + xi * q->ms, q->pb, bbuf);
-    FN(wino_output_body)(q, b->MY, bias, b->pl, len, out, b->lanes, b->tmp);
+    const int64_t lenp = FN(wino_lenp)(q, len);
+    mg_wino_places(q, p0, len, lenp, b->pl);
+    FN(wino_input_body)(q, in, b->pl, len, lenp, b->V, cf->nr, b->pad_in);
+    FN(wino_products)(q, cf, Up, asz, b->V, lenp, b->MY);
+    FN(wino_output_body)(q, b->MY, bias, b->pl, lenp, out);
 }
 
 /* One block of the weight gradient: Q[xi] (cout x cin) = (first ? 0 : Q[xi]) + Y[xi] V[xi]^T. */
@@ -418,11 +606,13 @@ static MG_WINO_INLINE int FN(wino_wgrad_block_body)(const mg_wino_geom *q, const
                                                     int64_t p0, int64_t len,
                                                     const FN(wino_bufs) *b)
 {
+    const int64_t lenp = FN(wino_lenp)(q, len);
     int64_t xi;
     int err = MG_OK;
-    mg_wino_places(q, p0, len, b->pl);
-    FN(wino_input_body)(q, x, b->pl, len, b->V, b->lanes, b->tmp, b->pad_in);
-    FN(wino_grad_body)(q, gy, b->pl, len, b->MY, b->lanes, b->tmp, b->pad_gy);
+    mg_wino_places(q, p0, len, lenp, b->pl);
+    FN(wino_input_body)(q, x, b->pl, len, lenp, b->V, q->pb, b->pad_in);
+    FN(wino_grad_body)(q, gy, b->pl, len, lenp, b->MY, b->pad_gy);
+    /* k = len: the padding lanes hold copies of the last tile and must not count */
     for (xi = 0; xi < MG_WINO_X; xi++) {
         int e = FN(gemm_run)(cf, 1, q->cout, q->cin, len, (T)1, b->MY + xi * q->ms, q->pb,
                              1, b->V + xi * q->vs, 1, q->pb,
@@ -434,9 +624,9 @@ static MG_WINO_INLINE int FN(wino_wgrad_block_body)(const mg_wino_geom *q, const
 
 static void FN(wino_fwd_block_base)(const mg_wino_geom *q, const CFG *cf, const T *in,
                                     const T *Up, int64_t asz, const T *bias, T *out, int64_t p0,
-                                    int64_t len, const FN(wino_bufs) *b, T *bbuf)
+                                    int64_t len, const FN(wino_bufs) *b)
 {
-    FN(wino_fwd_block_body)(q, cf, in, Up, asz, bias, out, p0, len, b, bbuf);
+    FN(wino_fwd_block_body)(q, cf, in, Up, asz, bias, out, p0, len, b);
 }
 
 static int FN(wino_wgrad_block_base)(const mg_wino_geom *q, const CFG *cf, const T *x,
@@ -450,9 +640,9 @@ static int FN(wino_wgrad_block_base)(const mg_wino_geom *q, const CFG *cf, const
 MG_TARGET_AVX2 static void FN(wino_fwd_block_avx2)(const mg_wino_geom *q, const CFG *cf,
                                                    const T *in, const T *Up, int64_t asz,
                                                    const T *bias, T *out, int64_t p0,
-                                                   int64_t len, const FN(wino_bufs) *b, T *bbuf)
+                                                   int64_t len, const FN(wino_bufs) *b)
 {
-    FN(wino_fwd_block_body)(q, cf, in, Up, asz, bias, out, p0, len, b, bbuf);
+    FN(wino_fwd_block_body)(q, cf, in, Up, asz, bias, out, p0, len, b);
 }
 
 MG_TARGET_AVX2 static int FN(wino_wgrad_block_avx2)(const mg_wino_geom *q, const CFG *cf,
@@ -472,26 +662,24 @@ MG_TARGET_AVX2 static int FN(wino_wgrad_block_avx2)(const mg_wino_geom *q, const
 static int FN(wino_run_forward)(const mg_wino_geom *q, const CFG *cf, const T *in, const T *Up,
                                 int64_t asz, const T *bias, T *out)
 {
-    int64_t per, bsz, total;
+    int64_t per, total;
     int nt = mg_get_num_threads(), t;
     T *scratch;
     void (*block)(const mg_wino_geom *, const CFG *, const T *, const T *, int64_t, const T *,
-                  T *, int64_t, int64_t, const FN(wino_bufs) *, T *) = MG_WINO_PICK(wino_fwd_block);
+                  T *, int64_t, int64_t, const FN(wino_bufs) *) = MG_WINO_PICK(wino_fwd_block);
     if ((int64_t)nt > q->blocks) nt = (int)q->blocks;
-    bsz = FN(lines)(FN(apacked_bbuf)(cf, q->cout, q->pb, q->cin));
-    per = FN(wino_thread_elems)(q) + bsz;
+    per = FN(wino_thread_elems)(q);
     if (!mg_mul_ok(per, nt, &total) || !mg_mul_ok(total, (int64_t)sizeof(T), &total))
         return MG_EOVERFLOW;
     scratch = (T *)mg_aligned_alloc((size_t)total);
     if (!scratch) return MG_ENOMEM;
     MG_PARALLEL_FOR(t, nt, {
         FN(wino_bufs) b = FN(wino_split)(q, scratch + t * per);
-        T *bbuf = scratch + t * per + (per - bsz);
         int64_t b0, b1, blk;
         mg_conv_share(q->blocks, t, nt, &b0, &b1);
         for (blk = b0; blk < b1; blk++) {
             int64_t p0 = blk * q->pb, len = q->tiles - p0 < q->pb ? q->tiles - p0 : q->pb;
-            block(q, cf, in, Up, asz, bias, out, p0, len, &b, bbuf);
+            block(q, cf, in, Up, asz, bias, out, p0, len, &b);
         }
     });
     mg_aligned_free(scratch);
@@ -537,19 +725,25 @@ static T *FN(wino_pack_weight)(const CFG *cf, const T *w, int64_t cout, int64_t 
     return packed;
 }
 
-/* out = conv(in, w) for the geometry q: w is (cout, cin, 3, 3) or, with `adjoint`, the weight
- * (cin, cout, 3, 3) of the convolution whose input gradient this is (FN(wino_pack_weight)). */
-static int FN(wino_conv)(const mg_wino_geom *q, const T *in, const T *w, int adjoint,
-                         const T *bias, T *out)
+/* out = conv(in, w) for a convolution of n samples, in (n, cin, h, w) -> out (n, cout, oh, ow)
+ * with padding (ph, pw): w is (cout, cin, 3, 3) or, with `adjoint`, the weight (cin, cout, 3, 3)
+ * of the convolution whose input gradient this is (FN(wino_pack_weight)). */
+static int FN(wino_conv)(int64_t n, int64_t cin, int64_t h, int64_t w_, int64_t cout,
+                         int64_t oh, int64_t ow, int64_t ph, int64_t pw, const T *in, const T *w,
+                         int adjoint, const T *bias, T *out)
 {
+    mg_wino_geom q;
     CFG cf;
     int64_t asz;
     int err;
     T *up;
     CFG_GET(mg_simd_level(), &cf);
-    up = FN(wino_pack_weight)(&cf, w, q->cout, q->cin, adjoint, &asz);
+    /* V is packed in slivers of NR lanes, transformed in groups of 8 */
+    mg_wino_geom_init(&q, n, cin, h, w_, cout, oh, ow, ph, pw, sizeof(T), MG_WINO_FWD_BLOCK_BYTES,
+                      cf.nr > MG_WINO_GROUP ? cf.nr : MG_WINO_GROUP);
+    up = FN(wino_pack_weight)(&cf, w, cout, cin, adjoint, &asz);
     if (!up) return MG_ENOMEM;
-    err = FN(wino_run_forward)(q, &cf, in, up, asz, bias, out);
+    err = FN(wino_run_forward)(&q, &cf, in, up, asz, bias, out);
     mg_aligned_free(up);
     return err;
 }
@@ -557,19 +751,16 @@ static int FN(wino_conv)(const mg_wino_geom *q, const T *in, const T *w, int adj
 /* y = conv2d(x, w) + bias for a geometry FN(wino_applies) accepts. */
 static int FN(wino_forward)(const mg_conv_geom *g, const T *x, const T *w, const T *bias, T *y)
 {
-    mg_wino_geom q;
-    mg_wino_geom_init(&q, g->n, g->c, g->h, g->w, g->o, g->oh, g->ow, g->ph, g->pw, sizeof(T));
-    return FN(wino_conv)(&q, x, w, 0, bias, y);
+    return FN(wino_conv)(g->n, g->c, g->h, g->w, g->o, g->oh, g->ow, g->ph, g->pw, x, w, 0,
+                         bias, y);
 }
 
 /* gx = the input gradient of conv2d for gy: a 3x3 convolution of gy with the transposed,
  * flipped weight and padding 2 - p, whose output is the input's size. */
 static int FN(wino_input_grad)(const mg_conv_geom *g, const T *gy, const T *w, T *gx)
 {
-    mg_wino_geom q;
-    mg_wino_geom_init(&q, g->n, g->o, g->oh, g->ow, g->c, g->h, g->w, 2 - g->ph, 2 - g->pw,
-                      sizeof(T));
-    return FN(wino_conv)(&q, gy, w, 1, NULL, gx);
+    return FN(wino_conv)(g->n, g->o, g->oh, g->ow, g->c, g->h, g->w, 2 - g->ph, 2 - g->pw, gy,
+                         w, 1, NULL, gx);
 }
 
 /* gw = sum over samples and positions of gy (x) shifted x, as G^T Q G (see the top). */
@@ -583,7 +774,9 @@ static int FN(wino_weight_grad)(const mg_conv_geom *g, const T *x, const T *gy, 
     int (*block)(const mg_wino_geom *, const CFG *, const T *, const T *, T *, int, int64_t,
                  int64_t, const FN(wino_bufs) *) = MG_WINO_PICK(wino_wgrad_block);
     CFG_GET(mg_simd_level(), &cf);
-    mg_wino_geom_init(&q, g->n, g->c, g->h, g->w, g->o, g->oh, g->ow, g->ph, g->pw, sizeof(T));
+    /* V and Y are plain rows, transformed in groups of 8 */
+    mg_wino_geom_init(&q, g->n, g->c, g->h, g->w, g->o, g->oh, g->ow, g->ph, g->pw, sizeof(T),
+                      MG_WINO_WGRAD_BLOCK_BYTES, MG_WINO_GROUP);
     if ((int64_t)nt > q.blocks) nt = (int)q.blocks;
     /* per thread: its sum Q (X matrices cout x cin, q.qs apart), then the block buffers */
     qsz = FN(lines)(MG_WINO_X * q.qs);
