@@ -60,6 +60,24 @@ def test_matches_the_im2col_twin(case, dtype, bias, seed):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("nt", [1, 2])
+def test_blocks_that_cut_samples(threads, dtype, nt):
+    """Samples of 18x10 = 180 tiles, more than a block holds: each block copies only the rows
+    its tiles read into planes that earlier blocks filled with other rows and samples; the
+    blocks in between start and end mid-sample, off a multiple of 8 tiles."""
+    threads.set_num_threads(nt)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 16, 70, 37)).astype(dtype)
+    wt = (rng.standard_normal((16, 16, 3, 3)) / 12).astype(dtype)
+    gy = rng.standard_normal((3, 16, 70, 37)).astype(dtype)
+    _close(C.conv2d(x, wt, None, 1, 1), reference.conv2d(x, wt, None, 1, 1), dtype)
+    _close(C.conv2d_input_grad(gy, wt, (70, 37), 1, 1),
+           reference.conv2d_input_grad(gy, wt, (70, 37), 1, 1), dtype)
+    _close(C.conv2d_weight_grad(x, gy, (3, 3), 1, 1),
+           reference.conv2d_weight_grad(x, gy, (3, 3), 1, 1), dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_threads_give_the_same_bits(threads, dtype):
     """The forward and the input gradient give the same bits at any thread count; the weight
     gradient sums per-thread ranges, so it agrees to rounding."""
