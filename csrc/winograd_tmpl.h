@@ -20,10 +20,10 @@
  *    and the sum over tiles moves inside: Q[xi] (cout x cin) = sum over tiles of
  *    Y[xi] (cout x tiles) @ V[xi]^T, one GEMM per point with k = tiles, then dg = G^T Q G.
  *
- * Work goes in blocks of `pb` consecutive tiles (tiles of all samples in one sequence), each
- * read through a zero-padded copy of its input planes so that no tile needs bounds checks
- * (float patches are gathered 8 tiles at a time through an AVX2 transpose). Threads take
- * contiguous ranges of blocks. Every output element is computed by the same instructions
+ * Work goes in blocks of `pb` consecutive tiles (tiles of all samples in one sequence). The
+ * transforms take 8 tiles at a time, one tile per vector lane: a patch row of the 8 tiles is 8
+ * masked loads (the parts of a patch outside the input read as zeros, and are never touched)
+ * and an 8x8 transpose in registers. Threads take contiguous ranges of blocks. Every output element is computed by the same instructions
  * whatever the block or thread it falls in; the weight gradient adds per-thread sums in thread
  * order (reproducible for a fixed thread count, like the GEMM path).
  *
@@ -46,9 +46,6 @@
  * the weight gradient, whose products have k = tiles, at 1 MiB). */
 #define MG_WINO_FWD_BLOCK_BYTES ((int64_t)512 * 1024)
 #define MG_WINO_WGRAD_BLOCK_BYTES ((int64_t)1024 * 1024)
-/* Elements a tile gather may read past a padded plane's last row (left as slack after the
- * planes): the AVX2 kernels load 8 values where a tile row has 6 (input) or 4 (gradient). */
-#define MG_WINO_GATHER_SLACK 8
 
 /* F(4 x 4, 3 x 3) with the points 0, +-1, +-2 (and infinity). G, for the weight transforms;
  * B^T and A^T are written out as formulas in FN(wino_bt), FN(wino_at) and FN(wino_a) (and
@@ -71,9 +68,6 @@ typedef struct {
     int64_t th, tw, tiles; /* tiles per column and row of one sample, tiles of the batch */
     int64_t pb, blocks;    /* tiles per block (a multiple of the lane quantum), blocks */
     int64_t quantum;       /* a block's tiles are padded to a multiple of this many lanes */
-    int64_t slots;         /* samples one block's tiles can come from */
-    /* zero-padded planes: of the input (tile side 6) and of the output gradient (side 4) */
-    int64_t wp_in, plane_in, wp_gy, plane_gy;
     int64_t vs, ms, qs;    /* elements from one point's matrix to the next: V, M or Y, Q */
 } mg_wino_geom;
 
@@ -83,7 +77,7 @@ static void mg_wino_geom_init(mg_wino_geom *q, int64_t n, int64_t cin, int64_t h
                               int64_t elem_bytes, int64_t block_bytes, int64_t quantum)
 {
     int64_t pb = block_bytes / (elem_bytes * MG_WINO_X * (cin + cout));
-    int64_t most = quantum > 128 ? quantum : 128, per_sample;
+    int64_t most = quantum > 128 ? quantum : 128;
     q->n = n; q->cin = cin; q->h = h; q->w = w; q->cout = cout; q->oh = oh; q->ow = ow;
     q->ph = ph; q->pw = pw;
     q->th = (oh + MG_WINO_M - 1) / MG_WINO_M;
@@ -93,14 +87,6 @@ static void mg_wino_geom_init(mg_wino_geom *q, int64_t n, int64_t cin, int64_t h
     pb = pb / quantum * quantum;
     q->pb = pb < quantum ? quantum : pb > most ? most : pb;
     q->blocks = (q->tiles + q->pb - 1) / q->pb;
-    /* pb consecutive tiles span at most (pb - 1) / per_sample + 2 samples */
-    per_sample = q->th * q->tw;
-    q->slots = (q->pb - 1) / per_sample + 2;
-    if (q->slots > n) q->slots = n;
-    q->wp_in = q->tw * MG_WINO_M + 2;
-    q->plane_in = (q->th * MG_WINO_M + 2) * q->wp_in;
-    q->wp_gy = q->tw * MG_WINO_M;
-    q->plane_gy = q->th * MG_WINO_M * q->wp_gy;
     /* One 64-byte line more than the matrix: the X rows a transform reads or writes together
      * would otherwise lie a multiple of 4 KiB apart and compete for the same L1 sets. */
     q->vs = cin * q->pb + 64 / elem_bytes;
@@ -108,32 +94,39 @@ static void mg_wino_geom_init(mg_wino_geom *q, int64_t n, int64_t cin, int64_t h
     q->qs = cout * cin + 64 / elem_bytes;
 }
 
-/* Where a tile of a block lies: its sample, its first output row and column, how many of its
- * rows and columns are inside the output (0 for the lanes that pad a block to whole slivers),
- * where its patch starts in the block's padded input planes and output-gradient planes, and
- * where its first output element is in the output's channel 0. */
+/* Where a tile of a block lies. Its 6 x 6 input patch starts at input element (oy - ph,
+ * ox - pw) of its sample, at_in elements from channel 0's first (possibly before it or past a
+ * row's end: only the elements inside the input are read, the rest count as zeros): patch row
+ * i is inside the input when bit i of in_rows is set, column j when in_cols[j] is -1 (0 for
+ * j >= 6). Its 4 x 4 output tile starts at_out elements from channel 0's first output element,
+ * with `rows` rows and `cols` columns inside the output (none for the lanes that pad a block
+ * to whole slivers); the output gradient's tile is read at the same place. */
 typedef struct {
-    int64_t sample, oy, ox, at_in, at_gy, at_out;
-    int rows, cols;
+    int64_t at_in, at_out;
+    int rows, cols, in_rows;
+    int32_t in_cols[8];
 } mg_wino_place;
 
 /* The places of tiles [p0, p0 + len), then copies of the last one with no rows up to lenp. */
 static void mg_wino_places(const mg_wino_geom *q, int64_t p0, int64_t len, int64_t lenp,
                            mg_wino_place *pl)
 {
-    const int64_t per = q->th * q->tw, s0 = p0 / per;
+    const int64_t per = q->th * q->tw;
     int64_t l;
+    int i, j;
     for (l = 0; l < len; l++) {
-        int64_t p = p0 + l, r = p % per, slot;
-        pl[l].sample = p / per;
-        pl[l].oy = r / q->tw * MG_WINO_M;
-        pl[l].ox = r % q->tw * MG_WINO_M;
-        slot = pl[l].sample - s0;
-        pl[l].at_in = slot * q->plane_in + pl[l].oy * q->wp_in + pl[l].ox;
-        pl[l].at_gy = slot * q->plane_gy + pl[l].oy * q->wp_gy + pl[l].ox;
-        pl[l].at_out = (pl[l].sample * q->cout * q->oh + pl[l].oy) * q->ow + pl[l].ox;
-        pl[l].rows = (int)(q->oh - pl[l].oy < MG_WINO_M ? q->oh - pl[l].oy : MG_WINO_M);
-        pl[l].cols = (int)(q->ow - pl[l].ox < MG_WINO_M ? q->ow - pl[l].ox : MG_WINO_M);
+        const int64_t p = p0 + l, sample = p / per, r = p % per;
+        const int64_t oy = r / q->tw * MG_WINO_M, ox = r % q->tw * MG_WINO_M;
+        const int64_t iy = oy - q->ph, ix = ox - q->pw;
+        pl[l].at_in = sample * q->cin * q->h * q->w + iy * q->w + ix;
+        pl[l].at_out = (sample * q->cout * q->oh + oy) * q->ow + ox;
+        pl[l].rows = (int)(q->oh - oy < MG_WINO_M ? q->oh - oy : MG_WINO_M);
+        pl[l].cols = (int)(q->ow - ox < MG_WINO_M ? q->ow - ox : MG_WINO_M);
+        pl[l].in_rows = 0;
+        for (i = 0; i < MG_WINO_A; i++)
+            if (iy + i >= 0 && iy + i < q->h) pl[l].in_rows |= 1 << i;
+        for (j = 0; j < 8; j++)
+            pl[l].in_cols[j] = j < MG_WINO_A && ix + j >= 0 && ix + j < q->w ? -1 : 0;
     }
     for (; l < lenp; l++) {
         pl[l] = pl[len - 1];
@@ -198,18 +191,27 @@ MG_TARGET_AVX2 static inline void mg_wino_a8(const __m256 d[4], __m256 o[6])
     o[5] = d[3];
 }
 
-/* V = B^T d B for 8 tiles of one channel: d is tile k's 6 x 6 patch at pad + pl[k].at_in (row
- * stride wp), point xi of the 8 tiles goes to v + xi*vs. Each patch row of the 8 tiles is 8
- * loads and one transpose, then the row transform; the column transform follows on the 36
- * vectors kept on the stack. */
-MG_TARGET_AVX2 static void mg_wino_input8_f32(const float *pad, int64_t wp,
-                                              const mg_wino_place *pl, float *v, int64_t vs)
+/* V = B^T d B for 8 tiles of one channel (x: that channel of sample 0, rows w apart): d is
+ * tile k's 6 x 6 patch (see mg_wino_place), point xi of the 8 tiles goes to v + xi*vs. Each
+ * patch row of the 8 tiles is 8 masked loads (elements outside the input read as zeros and
+ * are never touched) and one transpose, then the row transform; the column transform follows
+ * on the 36 vectors kept on the stack. */
+MG_TARGET_AVX2 static void mg_wino_input8_f32(const float *x, int64_t w, const mg_wino_place *pl,
+                                              float *v, int64_t vs)
 {
     __m256 t[MG_WINO_A][MG_WINO_A]; /* t[i][b] = (d B)[i][b] */
+    __m256i cols[8];
+    const float *src[8];
     int i, a, b, k;
+    for (k = 0; k < 8; k++) {
+        cols[k] = _mm256_loadu_si256((const __m256i *)pl[k].in_cols);
+        src[k] = x + pl[k].at_in;
+    }
     for (i = 0; i < MG_WINO_A; i++) {
         __m256 r[8];
-        for (k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(pad + pl[k].at_in + i * wp);
+        for (k = 0; k < 8; k++)
+            r[k] = pl[k].in_rows >> i & 1 ? _mm256_maskload_ps(src[k] + i * w, cols[k])
+                                          : _mm256_setzero_ps();
         mg_wino_transpose8_f32(r);
         mg_wino_bt8(r, t[i]);
     }
@@ -221,16 +223,22 @@ MG_TARGET_AVX2 static void mg_wino_input8_f32(const float *pad, int64_t wp,
     }
 }
 
-/* Y = A dy A^T for 8 tiles of one output-gradient channel: dy is tile k's 4 x 4 patch at
- * pad + pl[k].at_gy (row stride wp), point xi goes to y + xi*ys. */
-MG_TARGET_AVX2 static void mg_wino_grad8_f32(const float *pad, int64_t wp,
-                                             const mg_wino_place *pl, float *y, int64_t ys)
+/* Y = A dy A^T for 8 tiles of one output-gradient channel (gy: that channel of sample 0, rows
+ * ow apart): dy is tile k's 4 x 4 output tile at gy + pl[k].at_out, zero outside the output;
+ * point xi goes to y + xi*ys. */
+MG_TARGET_AVX2 static void mg_wino_grad8_f32(const float *gy, int64_t ow, const mg_wino_place *pl,
+                                             float *y, int64_t ys)
 {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     __m256 t[MG_WINO_M][MG_WINO_A]; /* t[i][b] = (dy A^T)[i][b] */
     int i, a, b, k;
     for (i = 0; i < MG_WINO_M; i++) {
         __m256 r[8];
-        for (k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(pad + pl[k].at_gy + i * wp);
+        for (k = 0; k < 8; k++) {
+            const int cols = i < pl[k].rows ? pl[k].cols : 0;
+            r[k] = _mm256_maskload_ps(gy + pl[k].at_out + i * ow,
+                                      _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), lanes));
+        }
         mg_wino_transpose8_f32(r);
         mg_wino_a8(r, t[i]);
     }
@@ -363,7 +371,7 @@ static MG_WINO_INLINE void FN(wino_a)(const T *in, int64_t is, T *out, int64_t o
 
 /* The portable twins of the AVX2 kernels above, on `len` <= 8 tiles: the patches gathered into
  * a small buffer, then the lane loops. */
-static void FN(wino_input_lanes)(const T *pad, int64_t wp, const mg_wino_place *pl, int len,
+static void FN(wino_input_lanes)(const T *x, int64_t w, const mg_wino_place *pl, int len,
                                  T *v, int64_t vs)
 {
     T patch[MG_WINO_X * MG_WINO_GROUP], tmp[MG_WINO_X * MG_WINO_GROUP];
@@ -372,7 +380,8 @@ static void FN(wino_input_lanes)(const T *pad, int64_t wp, const mg_wino_place *
     for (k = 0; k < len; k++)
         for (i = 0; i < MG_WINO_A; i++)
             for (j = 0; j < MG_WINO_A; j++)
-                patch[(i * MG_WINO_A + j) * G + k] = pad[pl[k].at_in + i * wp + j];
+                patch[(i * MG_WINO_A + j) * G + k] =
+                    (pl[k].in_rows >> i & 1) && pl[k].in_cols[j] ? x[pl[k].at_in + i * w + j] : 0;
     /* columns, tmp[a][j] = (B^T d)[a][j], then rows, V[a][b] = (tmp B)[a][b] */
     for (j = 0; j < MG_WINO_A; j++)
         FN(wino_bt)(patch + j * G, MG_WINO_A * G, tmp + j * G, MG_WINO_A * G, len);
@@ -380,7 +389,7 @@ static void FN(wino_input_lanes)(const T *pad, int64_t wp, const mg_wino_place *
         FN(wino_bt)(tmp + i * MG_WINO_A * G, G, v + i * MG_WINO_A * vs, vs, len);
 }
 
-static void FN(wino_grad_lanes)(const T *pad, int64_t wp, const mg_wino_place *pl, int len,
+static void FN(wino_grad_lanes)(const T *gy, int64_t ow, const mg_wino_place *pl, int len,
                                 T *y, int64_t ys)
 {
     T patch[MG_WINO_M * MG_WINO_M * MG_WINO_GROUP], tmp[MG_WINO_A * MG_WINO_M * MG_WINO_GROUP];
@@ -389,7 +398,8 @@ static void FN(wino_grad_lanes)(const T *pad, int64_t wp, const mg_wino_place *p
     for (k = 0; k < len; k++)
         for (i = 0; i < MG_WINO_M; i++)
             for (j = 0; j < MG_WINO_M; j++)
-                patch[(i * MG_WINO_M + j) * G + k] = pad[pl[k].at_gy + i * wp + j];
+                patch[(i * MG_WINO_M + j) * G + k] =
+                    i < pl[k].rows && j < pl[k].cols ? gy[pl[k].at_out + i * ow + j] : 0;
     /* columns, tmp[a][j] = (A dy)[a][j], then rows, Y[a][b] = (tmp A^T)[a][b] */
     for (j = 0; j < MG_WINO_M; j++)
         FN(wino_a)(patch + j * G, MG_WINO_M * G, tmp + j * G, MG_WINO_M * G, len);
@@ -415,39 +425,6 @@ static void FN(wino_output_lanes)(const T *m, int64_t ms, T bias, const mg_wino_
     }
 }
 
-/* Copies, for one channel of `planes` (n, channels, h, w), the rows that a block's tiles read
- * into the block's zero-padded planes (one per sample the block touches, `plane` elements
- * apart, row stride wp, origin at input (-dr, -dc)). Everything else in them is zero for the
- * whole call: borders and rows outside the input are never written (FN(wino_split) zeroes
- * them), and each run of tiles overwrites exactly the rows inside the input that it reads. */
-static void FN(wino_fill)(const mg_wino_place *pl, int64_t len, const T *planes,
-                          int64_t channels, int64_t ch, int64_t h, int64_t w, int64_t dr,
-                          int64_t dc, int side, int64_t wp, int64_t plane, T *pad)
-{
-    const int64_t jlo = dc > 0 ? dc : 0, jhi = w + dc < wp ? w + dc : wp;
-    int64_t l = 0, l1, i, j;
-    while (l < len) {
-        const int64_t s = pl[l].sample;
-        const T *src;
-        T *dst = pad + (s - pl[0].sample) * plane;
-        int64_t ilo, ihi;
-        for (l1 = l + 1; l1 < len && pl[l1].sample == s; l1++) {}
-        /* padded rows [oy of the first tile, oy of the last + side), those inside the input */
-        ilo = pl[l].oy > dr ? pl[l].oy : dr;
-        ihi = pl[l1 - 1].oy + side < h + dr ? pl[l1 - 1].oy + side : h + dr;
-        src = planes + (s * channels + ch) * h * w;
-        for (i = ilo; i < ihi; i++) {
-            const T *MG_RESTRICT si = src + (i - dr) * w - dc;
-            T *MG_RESTRICT di = dst + i * wp;
-            for (j = jlo; j < jhi; j++) di[j] = si[j];
-            if (ch + 1 < channels)
-                for (j = jlo; j < jhi; j += 64 / (int64_t)sizeof(T))
-                    __builtin_prefetch(si + h * w + j);
-        }
-        l = l1;
-    }
-}
-
 /* Element (xi, ch, l) of a block's transformed matrices V (or Y) lies at
  * base + xi*stride + (l / ln)*(rows*ln) + ch*ln + l % ln: with ln = pb, each point is a plain
  * rows x pb matrix; with ln the GEMM's sliver width, it is already packed as the GEMM's B. */
@@ -456,48 +433,43 @@ static inline T *FN(wino_lane)(T *base, int64_t rows, int64_t ln, int64_t ch, in
     return base + (l / ln) * rows * ln + ch * ln + l % ln;
 }
 
-/* V for a block's tiles (lenp lanes, see mg_wino_places): every input channel's rows copied
- * into the padded planes, then transformed 8 tiles at a time. */
+/* V for a block's tiles (lenp lanes, see mg_wino_places), 8 tiles of a channel at a time. */
 static MG_WINO_INLINE void FN(wino_input_body)(const mg_wino_geom *q, const T *x,
-                                               const mg_wino_place *pl, int64_t len,
-                                               int64_t lenp, T *V, int64_t ln, T *pad)
+                                               const mg_wino_place *pl, int64_t lenp, T *V,
+                                               int64_t ln)
 {
     const int G = MG_WINO_GROUP < ln ? MG_WINO_GROUP : (int)ln;
     int64_t ch, l;
     for (ch = 0; ch < q->cin; ch++) {
-        FN(wino_fill)(pl, len, x, q->cin, ch, q->h, q->w, q->ph, q->pw, MG_WINO_A, q->wp_in,
-                      q->plane_in, pad);
+        const T *xc = x + ch * q->h * q->w;
         l = 0;
 #if MG_X86_SIMD
         if (sizeof(T) == sizeof(float) && G == 8 && mg_simd_level() >= MG_SIMD_AVX2)
             for (; l < lenp; l += 8)
-                mg_wino_input8_f32((const float *)pad, q->wp_in, pl + l,
+                mg_wino_input8_f32((const float *)xc, q->w, pl + l,
                                    (float *)FN(wino_lane)(V, q->cin, ln, ch, l), q->vs);
 #endif
         for (; l < lenp; l += G)
-            FN(wino_input_lanes)(pad, q->wp_in, pl + l, G, FN(wino_lane)(V, q->cin, ln, ch, l),
-                                 q->vs);
+            FN(wino_input_lanes)(xc, q->w, pl + l, G, FN(wino_lane)(V, q->cin, ln, ch, l), q->vs);
     }
 }
 
 /* Y (plain rows, pb lanes) = A dy A^T for a block's tiles, from the output gradient gy. */
 static MG_WINO_INLINE void FN(wino_grad_body)(const mg_wino_geom *q, const T *gy,
-                                              const mg_wino_place *pl, int64_t len,
-                                              int64_t lenp, T *Y, T *pad)
+                                              const mg_wino_place *pl, int64_t lenp, T *Y)
 {
     int64_t co, l;
     for (co = 0; co < q->cout; co++) {
-        FN(wino_fill)(pl, len, gy, q->cout, co, q->oh, q->ow, 0, 0, MG_WINO_M, q->wp_gy,
-                      q->plane_gy, pad);
+        const T *gc = gy + co * q->oh * q->ow;
         l = 0;
 #if MG_X86_SIMD
         if (sizeof(T) == sizeof(float) && mg_simd_level() >= MG_SIMD_AVX2)
             for (; l < lenp; l += 8)
-                mg_wino_grad8_f32((const float *)pad, q->wp_gy, pl + l,
-                                  (float *)Y + co * q->pb + l, q->ms);
+                mg_wino_grad8_f32((const float *)gc, q->ow, pl + l, (float *)Y + co * q->pb + l,
+                                  q->ms);
 #endif
         for (; l < lenp; l += MG_WINO_GROUP)
-            FN(wino_grad_lanes)(pad, q->wp_gy, pl + l, MG_WINO_GROUP, Y + co * q->pb + l, q->ms);
+            FN(wino_grad_lanes)(gc, q->ow, pl + l, MG_WINO_GROUP, Y + co * q->pb + l, q->ms);
     }
 }
 
@@ -543,41 +515,24 @@ static MG_WINO_INLINE void FN(wino_products)(const mg_wino_geom *q, const CFG *c
         }
 }
 
-/* Scratch of one thread: V (X*cin*pb), M or Y (X*cout*pb), the block's padded planes of the
- * input and of the output gradient, the tile places. */
-static int64_t FN(wino_pad_in_elems)(const mg_wino_geom *q)
-{
-    return FN(lines)(q->slots * q->plane_in + MG_WINO_GATHER_SLACK);
-}
-
-static int64_t FN(wino_pad_gy_elems)(const mg_wino_geom *q)
-{
-    return FN(lines)(q->slots * q->plane_gy + MG_WINO_GATHER_SLACK);
-}
-
+/* Scratch of one thread: V (X*cin*pb), M or Y (X*cout*pb), the tile places. */
 static int64_t FN(wino_thread_elems)(const mg_wino_geom *q)
 {
     int64_t places = q->pb * (int64_t)sizeof(mg_wino_place) / (int64_t)sizeof(T) + 1;
-    return MG_WINO_X * (q->vs + q->ms) + FN(wino_pad_in_elems)(q) + FN(wino_pad_gy_elems)(q) +
-           FN(lines)(places);
+    return MG_WINO_X * (q->vs + q->ms) + FN(lines)(places);
 }
 
 typedef struct {
-    T *V, *MY, *pad_in, *pad_gy;
+    T *V, *MY;
     mg_wino_place *pl;
 } FN(wino_bufs);
 
-/* A thread's buffers in its scratch, with the padded planes zeroed. */
 static FN(wino_bufs) FN(wino_split)(const mg_wino_geom *q, T *base)
 {
     FN(wino_bufs) b;
     b.V = base;
     b.MY = b.V + MG_WINO_X * q->vs;
-    b.pad_in = b.MY + MG_WINO_X * q->ms;
-    b.pad_gy = b.pad_in + FN(wino_pad_in_elems)(q);
-    b.pl = (mg_wino_place *)(b.pad_gy + FN(wino_pad_gy_elems)(q));
-    memset(b.pad_in, 0,
-           (size_t)(FN(wino_pad_in_elems)(q) + FN(wino_pad_gy_elems)(q)) * sizeof(T));
+    b.pl = (mg_wino_place *)(b.MY + MG_WINO_X * q->ms);
     return b;
 }
 
@@ -595,7 +550,7 @@ static MG_WINO_INLINE void FN(wino_fwd_block_body)(const mg_wino_geom *q, const 
 {
     const int64_t lenp = FN(wino_lenp)(q, len);
     mg_wino_places(q, p0, len, lenp, b->pl);
-    FN(wino_input_body)(q, in, b->pl, len, lenp, b->V, cf->nr, b->pad_in);
+    FN(wino_input_body)(q, in, b->pl, lenp, b->V, cf->nr);
     FN(wino_products)(q, cf, Up, asz, b->V, lenp, b->MY);
     FN(wino_output_body)(q, b->MY, bias, b->pl, lenp, out);
 }
@@ -610,8 +565,8 @@ static MG_WINO_INLINE int FN(wino_wgrad_block_body)(const mg_wino_geom *q, const
     int64_t xi;
     int err = MG_OK;
     mg_wino_places(q, p0, len, lenp, b->pl);
-    FN(wino_input_body)(q, x, b->pl, len, lenp, b->V, q->pb, b->pad_in);
-    FN(wino_grad_body)(q, gy, b->pl, len, lenp, b->MY, b->pad_gy);
+    FN(wino_input_body)(q, x, b->pl, lenp, b->V, q->pb);
+    FN(wino_grad_body)(q, gy, b->pl, lenp, b->MY);
     /* k = len: the padding lanes hold copies of the last tile and must not count */
     for (xi = 0; xi < MG_WINO_X; xi++) {
         int e = FN(gemm_run)(cf, 1, q->cout, q->cin, len, (T)1, b->MY + xi * q->ms, q->pb,
