@@ -1,8 +1,9 @@
-"""The Winograd F(4x4, 3x3) path of the C convolution kernels (csrc/winograd_tmpl.h), taken for
-3x3 stride-1 convolutions with at least 16 input and output channels and 16 output tiles of
-4x4: against the im2col
-twin on odd sizes, every padding, cropped and extended outputs, in both dtypes and at 1 and 2
-threads; and its rounding error in float32, bounded."""
+"""The Winograd path of the C convolution kernels (csrc/winograd_tmpl.h): tiles of 4x4 (F(4x4,
+3x3)) and, from 8 samples, 2-wide bands of tiles (F(2, 3)) where an output side leaves a
+remainder of 1 or 2; taken for 3x3 stride-1 convolutions with at least 16 input and output
+channels and 16 tiles of 4x4. Against the im2col twin on odd sizes, every padding, cropped and
+extended outputs, in both dtypes and at 1 and 2 threads; and its rounding error in float32,
+bounded."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -31,7 +32,7 @@ def winograd_case(draw):
     full = (h + 2 * p[0] - 2, w + 2 * p[1] - 2)
     # outputs smaller than 4 go to the GEMM path; cropped and extended outputs stay here
     ohw = tuple(max(4, f + draw(st.integers(-2, 1))) for f in full)
-    n = draw(st.integers(1, 3))
+    n = draw(st.sampled_from([1, 2, 3, 8]))  # from 8 samples, 2-wide bands take remainders
     n = max(n, -(-16 // _tiles(1, ohw)))  # at least 16 tiles
     return (n, c, h, w), o, p, ohw
 
@@ -57,6 +58,25 @@ def test_matches_the_im2col_twin(case, dtype, bias, seed):
            reference.conv2d_input_grad(gy, wt, (h, w), 1, p), dtype)
     _close(C.conv2d_weight_grad(x, gy, (3, 3), 1, p),
            reference.conv2d_weight_grad(x, gy, (3, 3), 1, p), dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [7, 8])
+@pytest.mark.parametrize("oh", [8, 9, 10, 11])
+def test_every_tile_kind(dtype, n, oh):
+    """Output sides 8-11 and 14 (remainders 0-3 and 2 after 4-wide tiles): from 8 samples the
+    remainders of 1 and 2 are 2-wide bands of tiles (4x2, 2x4 and 2x2 tiles besides 4x4),
+    below they are cropped 4-wide tiles; every kind matches the twin, with bias."""
+    rng = np.random.default_rng(oh)
+    x = rng.standard_normal((n, 16, oh, 14)).astype(dtype)
+    wt = (rng.standard_normal((17, 16, 3, 3)) / 12).astype(dtype)
+    b = rng.standard_normal(17).astype(dtype)
+    gy = rng.standard_normal((n, 17, oh, 14)).astype(dtype)
+    _close(C.conv2d(x, wt, b, 1, 1), reference.conv2d(x, wt, b, 1, 1), dtype)
+    _close(C.conv2d_input_grad(gy, wt, (oh, 14), 1, 1),
+           reference.conv2d_input_grad(gy, wt, (oh, 14), 1, 1), dtype)
+    _close(C.conv2d_weight_grad(x, gy, (3, 3), 1, 1),
+           reference.conv2d_weight_grad(x, gy, (3, 3), 1, 1), dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -49,10 +49,11 @@ for dt in (np.float32, np.float64):
     out[f"pool_{tag}"] = p._data
     out[f"xgrad_{tag}"] = x.grad._data
     out[f"wgrad_{tag}"] = w.grad._data
-    # 16 channels, 18 tiles of 4x4: the Winograd path (its 8-tile AVX2 kernels or the lanes)
-    x = minigrad.tensor(rng.standard_normal((2, 16, 10, 9)).astype(dt), requires_grad=True)
+    # 16 channels, 8 samples of 10x9: the Winograd path with all four tile kinds (its 8-tile
+    # AVX2 kernels or the portable lanes)
+    x = minigrad.tensor(rng.standard_normal((8, 16, 10, 9)).astype(dt), requires_grad=True)
     w = minigrad.tensor((rng.standard_normal((16, 16, 3, 3)) / 12).astype(dt), requires_grad=True)
-    gy = minigrad.tensor(rng.standard_normal((2, 16, 10, 9)).astype(dt))
+    gy = minigrad.tensor(rng.standard_normal((8, 16, 10, 9)).astype(dt))
     y = F.conv2d(x, w, padding=1)
     (y * gy).sum().backward()
     out[f"wino_{tag}"] = y._data
