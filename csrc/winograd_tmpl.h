@@ -675,24 +675,49 @@ static MG_WINO_INLINE void FN(wino_products)(const mg_wino_geom *q, const CFG *c
         }
 }
 
-/* Scratch of one thread: V (X*cin*pb), M or Y (X*cout*pb), the tile places. */
-static int64_t FN(wino_thread_elems)(const mg_wino_geom *q)
+/* Q[xi] (cout x cin, rows cin apart, points qs apart) = beta Q[xi] + Y[xi] V[xi]^T over a
+ * block's len tiles: Y[xi] (plain rows) packed as the GEMM's A into ap, V[xi]^T as its B
+ * into bp, then the micro-kernels (k = len <= pb, one slab). */
+static MG_WINO_INLINE void FN(wino_wgrad_products)(const mg_wino_geom *q, const CFG *cf,
+                                                   const T *Y, const T *V, int64_t len, T beta,
+                                                   T *Q, T *ap, T *bp)
+{
+    const int64_t NR = cf->nr;
+    T tile[6 * 32]; /* the edge tiles when cout or cin are not multiples of MR or NR */
+    int64_t xi, j;
+    for (xi = 0; xi < q->X; xi++) {
+        FN(pack_a)(q->cout, len, Y + xi * q->ms, q->pb, 1, ap, cf);
+        FN(pack_b)(len, q->cin, V + xi * q->vs, 1, q->pb, bp, cf);
+        for (j = 0; j < q->cin; j += NR)
+            FN(sliver_times_block)(cf, q->cout, q->cin - j < NR ? q->cin - j : NR, len, ap,
+                                   bp + j * len, Q + xi * q->qs + j, q->cin, (T)1, beta, tile);
+    }
+}
+
+/* Scratch of one thread: V (X*cin*pb), M or Y (X*cout*pb), the tile places, and the packed
+ * operands of FN(wino_wgrad_products). */
+static int64_t FN(wino_thread_elems)(const mg_wino_geom *q, const CFG *cf)
 {
     int64_t places = q->pb * (int64_t)sizeof(mg_wino_place) / (int64_t)sizeof(T) + 1;
-    return q->X * (q->vs + q->ms) + FN(lines)(places);
+    int64_t apad = (q->cout + cf->mr - 1) / cf->mr * cf->mr;
+    int64_t bpad = (q->cin + cf->nr - 1) / cf->nr * cf->nr;
+    return q->X * (q->vs + q->ms) + FN(lines)(places) + FN(lines)(apad * q->pb) +
+           FN(lines)(bpad * q->pb);
 }
 
 typedef struct {
-    T *V, *MY;
+    T *V, *MY, *ap, *bp;
     mg_wino_place *pl;
 } FN(wino_bufs);
 
-static FN(wino_bufs) FN(wino_split)(const mg_wino_geom *q, T *base)
+static FN(wino_bufs) FN(wino_split)(const mg_wino_geom *q, const CFG *cf, T *base)
 {
     FN(wino_bufs) b;
     b.V = base;
     b.MY = b.V + q->X * q->vs;
-    b.pl = (mg_wino_place *)(b.MY + q->X * q->ms);
+    b.ap = b.MY + q->X * q->ms;
+    b.bp = b.ap + FN(lines)((q->cout + cf->mr - 1) / cf->mr * cf->mr * q->pb);
+    b.pl = (mg_wino_place *)(b.bp + FN(lines)((q->cin + cf->nr - 1) / cf->nr * cf->nr * q->pb));
     return b;
 }
 
@@ -716,25 +741,17 @@ static MG_WINO_INLINE void FN(wino_fwd_block_body)(const mg_wino_geom *q, const 
 }
 
 /* One block of the weight gradient: Q[xi] (cout x cin) = (first ? 0 : Q[xi]) + Y[xi] V[xi]^T. */
-static MG_WINO_INLINE int FN(wino_wgrad_block_body)(const mg_wino_geom *q, const CFG *cf,
-                                                    const T *x, const T *gy, T *Q, int first,
-                                                    int64_t p0, int64_t len,
-                                                    const FN(wino_bufs) *b)
+static MG_WINO_INLINE void FN(wino_wgrad_block_body)(const mg_wino_geom *q, const CFG *cf,
+                                                     const T *x, const T *gy, T *Q, int first,
+                                                     int64_t p0, int64_t len,
+                                                     const FN(wino_bufs) *b)
 {
     const int64_t lenp = FN(wino_lenp)(q, len);
-    int64_t xi;
-    int err = MG_OK;
     mg_wino_places(q, p0, len, lenp, b->pl);
     FN(wino_input_body)(q, x, b->pl, lenp, b->V, q->pb);
     FN(wino_grad_body)(q, gy, b->pl, lenp, b->MY);
     /* k = len: the padding lanes hold copies of the last tile and must not count */
-    for (xi = 0; xi < q->X; xi++) {
-        int e = FN(gemm_run)(cf, 1, q->cout, q->cin, len, (T)1, b->MY + xi * q->ms, q->pb,
-                             1, b->V + xi * q->vs, 1, q->pb,
-                             first ? (T)0 : (T)1, Q + xi * q->qs, q->cin);
-        if (e) err = e;
-    }
-    return err;
+    FN(wino_wgrad_products)(q, cf, b->MY, b->V, len, first ? (T)0 : (T)1, Q, b->ap, b->bp);
 }
 
 static void FN(wino_fwd_block_base)(const mg_wino_geom *q, const CFG *cf, const T *in,
@@ -744,11 +761,11 @@ static void FN(wino_fwd_block_base)(const mg_wino_geom *q, const CFG *cf, const 
     FN(wino_fwd_block_body)(q, cf, in, Up, asz, bias, out, p0, len, b);
 }
 
-static int FN(wino_wgrad_block_base)(const mg_wino_geom *q, const CFG *cf, const T *x,
-                                     const T *gy, T *Q, int first, int64_t p0, int64_t len,
-                                     const FN(wino_bufs) *b)
+static void FN(wino_wgrad_block_base)(const mg_wino_geom *q, const CFG *cf, const T *x,
+                                      const T *gy, T *Q, int first, int64_t p0, int64_t len,
+                                      const FN(wino_bufs) *b)
 {
-    return FN(wino_wgrad_block_body)(q, cf, x, gy, Q, first, p0, len, b);
+    FN(wino_wgrad_block_body)(q, cf, x, gy, Q, first, p0, len, b);
 }
 
 #if MG_X86_SIMD
@@ -760,12 +777,12 @@ MG_TARGET_AVX2 static void FN(wino_fwd_block_avx2)(const mg_wino_geom *q, const 
     FN(wino_fwd_block_body)(q, cf, in, Up, asz, bias, out, p0, len, b);
 }
 
-MG_TARGET_AVX2 static int FN(wino_wgrad_block_avx2)(const mg_wino_geom *q, const CFG *cf,
-                                                    const T *x, const T *gy, T *Q, int first,
-                                                    int64_t p0, int64_t len,
-                                                    const FN(wino_bufs) *b)
+MG_TARGET_AVX2 static void FN(wino_wgrad_block_avx2)(const mg_wino_geom *q, const CFG *cf,
+                                                     const T *x, const T *gy, T *Q, int first,
+                                                     int64_t p0, int64_t len,
+                                                     const FN(wino_bufs) *b)
 {
-    return FN(wino_wgrad_block_body)(q, cf, x, gy, Q, first, p0, len, b);
+    FN(wino_wgrad_block_body)(q, cf, x, gy, Q, first, p0, len, b);
 }
 #define MG_WINO_PICK(name) (mg_simd_level() >= MG_SIMD_AVX2 ? FN(name##_avx2) : FN(name##_base))
 #else
@@ -783,13 +800,13 @@ static int FN(wino_run_forward)(const mg_wino_geom *q, const CFG *cf, const T *i
     void (*block)(const mg_wino_geom *, const CFG *, const T *, const T *, int64_t, const T *,
                   T *, int64_t, int64_t, const FN(wino_bufs) *) = MG_WINO_PICK(wino_fwd_block);
     if ((int64_t)nt > q->blocks) nt = (int)q->blocks;
-    per = FN(wino_thread_elems)(q);
+    per = FN(wino_thread_elems)(q, cf);
     if (!mg_mul_ok(per, nt, &total) || !mg_mul_ok(total, (int64_t)sizeof(T), &total))
         return MG_EOVERFLOW;
     scratch = (T *)mg_aligned_alloc((size_t)total);
     if (!scratch) return MG_ENOMEM;
     MG_PARALLEL_FOR(t, nt, {
-        FN(wino_bufs) b = FN(wino_split)(q, scratch + t * per);
+        FN(wino_bufs) b = FN(wino_split)(q, cf, scratch + t * per);
         int64_t b0, b1, blk;
         mg_conv_share(q->blocks, t, nt, &b0, &b1);
         for (blk = b0; blk < b1; blk++) {
@@ -976,27 +993,26 @@ static int FN(wino_weight_grad_kind)(const mg_wino_geom *q, const CFG *cf, const
                                      const T *gy, double *t1, double *dg)
 {
     int64_t per, qsz, total;
-    int nt = mg_get_num_threads(), t, err = MG_OK;
+    int nt = mg_get_num_threads(), t;
     T *scratch;
-    int (*block)(const mg_wino_geom *, const CFG *, const T *, const T *, T *, int, int64_t,
-                 int64_t, const FN(wino_bufs) *) = MG_WINO_PICK(wino_wgrad_block);
+    void (*block)(const mg_wino_geom *, const CFG *, const T *, const T *, T *, int, int64_t,
+                  int64_t, const FN(wino_bufs) *) = MG_WINO_PICK(wino_wgrad_block);
     if ((int64_t)nt > q->blocks) nt = (int)q->blocks;
     /* per thread: its sum Q (X matrices cout x cin, q->qs apart), then the block buffers */
     qsz = FN(lines)(q->X * q->qs);
-    per = qsz + FN(wino_thread_elems)(q);
+    per = qsz + FN(wino_thread_elems)(q, cf);
     if (!mg_mul_ok(per, nt, &total) || !mg_mul_ok(total, (int64_t)sizeof(T), &total))
         return MG_EOVERFLOW;
     scratch = (T *)mg_aligned_alloc((size_t)total);
     if (!scratch) return MG_ENOMEM;
     MG_PARALLEL_FOR(t, nt, {
         T *Q = scratch + t * per;
-        FN(wino_bufs) b = FN(wino_split)(q, Q + qsz);
+        FN(wino_bufs) b = FN(wino_split)(q, cf, Q + qsz);
         int64_t b0, b1, blk;
         mg_conv_share(q->blocks, t, nt, &b0, &b1);
         for (blk = b0; blk < b1; blk++) {
             int64_t p0 = blk * q->pb, len = q->tiles - p0 < q->pb ? q->tiles - p0 : q->pb;
-            int e = block(q, cf, x, gy, Q, blk == b0, p0, len, &b);
-            if (e) err = e;
+            block(q, cf, x, gy, Q, blk == b0, p0, len, &b);
         }
     });
     /* ranges are never empty (nt <= blocks); their sums are added in range order */
@@ -1008,7 +1024,7 @@ static int FN(wino_weight_grad_kind)(const mg_wino_geom *q, const CFG *cf, const
     }
     MG_WINO_PICK(wino_weight_from_q)(q, scratch, t1, dg);
     mg_aligned_free(scratch);
-    return err;
+    return MG_OK;
 }
 
 /* gw = sum over samples and positions of gy (x) shifted x, summed over the tile kinds. */
