@@ -306,14 +306,14 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_grad8(int mr, int mc, const fl
     const int ar = mr + 2, ac = mc + 2;
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     __m256 t[4][6]; /* t[i][b] = (dy A_c^T)[i][b] */
+    __m256i cols[8];
     int i, a, b, k;
+    for (k = 0; k < 8; k++) cols[k] = _mm256_cmpgt_epi32(_mm256_set1_epi32(pl[k].cols), lanes);
     for (i = 0; i < mr; i++) {
         __m256 r[8];
-        for (k = 0; k < 8; k++) {
-            const int cols = i < pl[k].rows ? pl[k].cols : 0;
-            r[k] = _mm256_maskload_ps(gy + pl[k].at_out + i * ow,
-                                      _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), lanes));
-        }
+        for (k = 0; k < 8; k++)
+            r[k] = i < pl[k].rows ? _mm256_maskload_ps(gy + pl[k].at_out + i * ow, cols[k])
+                                  : _mm256_setzero_ps();
         mg_wino_transpose8_f32(r);
         mg_wino_a8(mc, r, t[i]);
     }
