@@ -89,11 +89,12 @@ MG_GENERIC_UKR(ukr_f64_generic, double, GEN_MR, GEN_NR_F64)
         VT c30 = ZERO(), c31 = ZERO(), c40 = ZERO(), c41 = ZERO(), c50 = ZERO(), c51 = ZERO();    \
         VT b0, b1, av, va, vb;                                                                    \
         int64_t p = 0, r;                                                                         \
-        /* the C tile is needed after the k loop: start fetching it now */                        \
-        for (r = 0; r < 6; r++) {                                                                 \
-            _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);                               \
-            _mm_prefetch((const char *)(c + r * ldc + 2 * (W) - 1), _MM_HINT_T0);                 \
-        }                                                                                         \
+        /* the C tile is read after the k loop: start fetching it now */                          \
+        if (beta != 0)                                                                            \
+            for (r = 0; r < 6; r++) {                                                             \
+                _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);                           \
+                _mm_prefetch((const char *)(c + r * ldc + 2 * (W) - 1), _MM_HINT_T0);             \
+            }                                                                                     \
         for (; p + 4 <= k; p += 4) {                                                              \
             AVX2_STEP(VT, LOAD, BCAST, FMA, W, 0, 0)                                              \
             AVX2_STEP(VT, LOAD, BCAST, FMA, W, 6, 2 * (W))                                        \
@@ -106,6 +107,15 @@ MG_GENERIC_UKR(ukr_f64_generic, double, GEN_MR, GEN_NR_F64)
             AVX2_STEP(VT, LOAD, BCAST, FMA, W, 0, 0)                                              \
             a += 6;                                                                               \
             b += 2 * (W);                                                                         \
+        }                                                                                         \
+        if (alpha == 1 && beta == 0) { /* the common case: plain stores (1 * x is x) */          \
+            STOREU(c, c00); STOREU(c + (W), c01);                                                 \
+            STOREU(c + ldc, c10); STOREU(c + ldc + (W), c11);                                     \
+            STOREU(c + 2 * ldc, c20); STOREU(c + 2 * ldc + (W), c21);                             \
+            STOREU(c + 3 * ldc, c30); STOREU(c + 3 * ldc + (W), c31);                             \
+            STOREU(c + 4 * ldc, c40); STOREU(c + 4 * ldc + (W), c41);                             \
+            STOREU(c + 5 * ldc, c50); STOREU(c + 5 * ldc + (W), c51);                             \
+            return;                                                                               \
         }                                                                                         \
         va = SET1(alpha);                                                                         \
         vb = SET1(beta);                                                                          \
