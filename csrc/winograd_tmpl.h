@@ -103,11 +103,12 @@ static void mg_wino_side(int64_t L, int bands, int64_t *n4, int64_t *n2)
 
 /* Sets q to kind (kr, kc) (0: 4-wide tiles, 1: 2-wide, along rows and columns) of the
  * convolution; returns 0 if the kind has no tiles. `quantum` is the GEMM's column sliver width
- * or the group width, whichever is larger; `threads` will share the blocks. */
+ * or the group width, whichever is larger; M (or Y) has cout rows rounded up to a multiple of
+ * `mrows` (whole micro-kernel slivers); `threads` will share the blocks. */
 static int mg_wino_geom_init(mg_wino_geom *q, int64_t n, int64_t cin, int64_t h, int64_t w,
                              int64_t cout, int64_t oh, int64_t ow, int64_t ph, int64_t pw,
                              int kr, int kc, int64_t elem_bytes, int64_t block_bytes,
-                             int64_t quantum, int threads)
+                             int64_t quantum, int64_t mrows, int threads)
 {
     const int bands = n >= MG_WINO_BAND_MIN_SAMPLES;
     int64_t r4, r2, c4, c2, pb, most = quantum > 128 ? quantum : 128;
@@ -135,7 +136,7 @@ static int mg_wino_geom_init(mg_wino_geom *q, int64_t n, int64_t cin, int64_t h,
     /* One 64-byte line more than the matrix: the X rows a transform reads or writes together
      * would otherwise lie a multiple of 4 KiB apart and compete for the same L1 sets. */
     q->vs = cin * q->pb + 64 / elem_bytes;
-    q->ms = cout * q->pb + 64 / elem_bytes;
+    q->ms = (cout + mrows - 1) / mrows * mrows * q->pb + 64 / elem_bytes;
     q->qs = cout * cin + 64 / elem_bytes;
     return q->tiles > 0;
 }
@@ -656,22 +657,22 @@ static MG_WINO_INLINE void FN(wino_output_body)(const mg_wino_geom *q, const T *
 }
 
 /* M[xi] (cout x lenp, rows pb apart) = U[xi] V[xi]: V is packed as the GEMM's B (slivers of
- * NR lanes) and U by FN(prepack_a), so the micro-kernels run on them directly. */
+ * NR lanes) and U by FN(prepack_a) (its rows padded with zeros to whole slivers of MR), so the
+ * micro-kernels run on them directly, writing whole tiles (M has the padding rows too). */
 static MG_WINO_INLINE void FN(wino_products)(const mg_wino_geom *q, const CFG *cf, const T *Up,
                                              int64_t asz, const T *V, int64_t lenp, T *M)
 {
-    const int64_t NR = cf->nr, kslab = FN(kslab)(cf, q->cin);
-    const int64_t mpad = (q->cout + cf->mr - 1) / cf->mr * cf->mr;
-    T tile[6 * 32]; /* the edge tile when cout is not a multiple of MR */
-    int64_t xi, pc, j;
+    const int64_t MR = cf->mr, NR = cf->nr, kslab = FN(kslab)(cf, q->cin);
+    const int64_t mpad = (q->cout + MR - 1) / MR * MR;
+    int64_t xi, pc, j, i;
     for (xi = 0; xi < q->X; xi++)
         for (pc = 0; pc < q->cin; pc += kslab) {
             const int64_t kc = q->cin - pc < kslab ? q->cin - pc : kslab;
+            const T *ap = Up + xi * asz + pc * mpad;
             for (j = 0; j < lenp; j += NR)
-                FN(sliver_times_block)(cf, q->cout, NR, kc, Up + xi * asz + pc * mpad,
-                                       V + xi * q->vs + j * q->cin + pc * NR,
-                                       M + xi * q->ms + j, q->pb, (T)1, pc ? (T)1 : (T)0,
-                                       tile);
+                for (i = 0; i < mpad; i += MR)
+                    cf->ukr(kc, ap + i * kc, V + xi * q->vs + j * q->cin + pc * NR,
+                            M + xi * q->ms + i * q->pb + j, q->pb, (T)1, pc ? (T)1 : (T)0);
         }
 }
 
@@ -915,7 +916,7 @@ static int FN(wino_conv)(int64_t n, int64_t cin, int64_t h, int64_t w_, int64_t 
         /* V is packed in slivers of NR lanes, transformed in groups of 8 */
         if (!mg_wino_geom_init(&q, n, cin, h, w_, cout, oh, ow, ph, pw, kind / 2, kind % 2,
                                sizeof(T), MG_WINO_FWD_BLOCK_BYTES,
-                               cf.nr > MG_WINO_GROUP ? cf.nr : MG_WINO_GROUP,
+                               cf.nr > MG_WINO_GROUP ? cf.nr : MG_WINO_GROUP, cf.mr,
                                mg_get_num_threads()))
             continue;
         up = FN(wino_pack_weight)(&q, &cf, w, adjoint, &asz);
@@ -1043,7 +1044,7 @@ static int FN(wino_weight_grad)(const mg_conv_geom *g, const T *x, const T *gy, 
         /* V and Y are plain rows, transformed in groups of 8 */
         if (mg_wino_geom_init(&q, g->n, g->c, g->h, g->w, g->o, g->oh, g->ow, g->ph, g->pw,
                               kind / 2, kind % 2, sizeof(T), MG_WINO_WGRAD_BLOCK_BYTES,
-                              MG_WINO_GROUP, mg_get_num_threads()))
+                              MG_WINO_GROUP, 1, mg_get_num_threads()))
             err = FN(wino_weight_grad_kind)(&q, &cf, x, gy, dg + size, dg);
     }
     for (i = 0; i < size; i++) gw[i] = (T)dg[i];
