@@ -9,14 +9,16 @@
  *     M[xi] (cout x tiles) = U[xi] (cout x cin) @ V[xi] (cin x tiles),
  * with U = G_r g G_c^T (the weight, transformed once per call) and V = B_r^T d B_c (the input,
  * per tile). That is X*cout*cin multiply-adds per tile against 9*mr*mc*cout*cin for the direct
- * convolution: 2.25x fewer for 2 x 2 tiles, 4x fewer for 4 x 4 tiles. The products run on the
- * GEMM's micro-kernel, the transforms are a few adds.
+ * convolution: 2.25x fewer for 2 x 2 tiles, 4x fewer for 4 x 4, 5.06x fewer for 6 x 6. The
+ * products run on the GEMM's micro-kernel, the transforms are a few adds.
  *
- * Tiles are 4 x 4 (F(4, 3) on both sides), except on an output whose side leaves a remainder
- * of 1 or 2 after whole 4-tiles: its last band of tiles along that side is 2 wide (F(2, 3)),
- * where a cropped 4-wide band would waste half its products (a 14x14 output: 9 tiles of 4x4,
- * 3 of 4x2, 3 of 2x4 and one 2x2 take 484 points, against 576 for 16 tiles of 4x4). Each tile
- * shape ("kind") is a convolution of its own over its part of the output.
+ * Tile sides: from MG_WINO_BAND_MIN_SAMPLES samples, tiles are 6 x 6 (F(6, 3)), and where an
+ * output side leaves a remainder after whole 6-tiles, the last band of tiles along it is 2 wide
+ * (F(2, 3)) for a remainder of 1 or 2, 4 wide (F(4, 3)) for 3 or 4 (a 14x14 output: 4 tiles of
+ * 6x6, 2 of 6x2, 2 of 2x6 and one 2x2 take 400 transform points, against 576 for 16 tiles of
+ * 4x4). Each tile shape ("kind") is a convolution of its own over its part of the output. With
+ * fewer samples, the small kinds would not fill the GEMM's slivers: every tile is then 4 x 4,
+ * the last ones cropped.
  *
  * The two gradients reuse the same transforms:
  *  - input gradient: the adjoint of a stride-1 3x3 convolution is again one, on gy, with the
@@ -36,18 +38,20 @@
  * thread count, like the GEMM path).
  *
  * Rounding: the transforms add and scale values of similar size, so the error is a small
- * multiple of the direct convolution's (measured in tests/backend/test_backend_winograd.py). */
+ * multiple of the direct convolution's: in float32, about 1e-5 of the largest output value on
+ * the benchmark layer, ten times the direct convolution's (bounded in
+ * tests/backend/test_backend_winograd.py). */
 
 #ifndef MG_WINO_COMMON
 #define MG_WINO_COMMON
 
-#define MG_WINO_XMAX 36  /* transform points of the largest tile, 6 x 6 */
+#define MG_WINO_XMAX 64  /* transform points of the largest tile, 8 x 8 */
 #define MG_WINO_GROUP 8  /* tiles transformed together (one AVX2 float vector) */
 /* Channels and output sides beyond this take the GEMM path: the scratch sizes below are then
  * products of small factors that cannot overflow. */
 #define MG_WINO_MAX ((int64_t)1 << 24)
-/* 2-wide bands are used from this batch size: every kind then has enough tiles to fill the
- * GEMM's slivers (a kind's tiles are padded to whole slivers). */
+/* 6-wide tiles and bands are used from this batch size: every kind then has enough tiles to
+ * fill the GEMM's slivers (a kind's tiles are padded to whole slivers). */
 #define MG_WINO_BAND_MIN_SAMPLES 8
 /* Bytes a block's transformed input and products may take, in the forward (and input
  * gradient) and in the weight gradient (chosen by one-off timings of the 32 -> 64 channel 14x14
@@ -56,9 +60,16 @@
 #define MG_WINO_FWD_BLOCK_BYTES ((int64_t)512 * 1024)
 #define MG_WINO_WGRAD_BLOCK_BYTES ((int64_t)1024 * 1024)
 
-/* G of F(4, 3) (points 0, +-1, +-2, infinity) and of F(2, 3) (points 0, +-1, infinity), for
- * the weight transforms; B^T and A^T are written out as formulas in FN(wino_bt), FN(wino_at)
- * and FN(wino_a) (and their AVX2 copies):
+/* G of F(6, 3) (points 0, +-1, +-2, +-1/2, infinity), F(4, 3) (0, +-1, +-2, infinity) and
+ * F(2, 3) (0, +-1, infinity), for the weight transforms; B^T and A^T are written out as
+ * formulas in FN(wino_bt), FN(wino_at) and FN(wino_a) (and their AVX2 copies):
+ *   F(6, 3): B^T = [1 0 -21/4 0 21/4 0 -1 0; 0 1 1 -17/4 -17/4 1 1 0;
+ *                   0 -1 1 17/4 -17/4 -1 1 0; 0 1/2 1/4 -5/2 -5/4 2 1 0;
+ *                   0 -1/2 1/4 5/2 -5/4 -2 1 0; 0 2 4 -5/2 -5 1/2 1 0;
+ *                   0 -2 4 5/2 -5 -1/2 1 0; 0 -1 0 21/4 0 -21/4 0 1],
+ *            A^T = [1 1 1 1 1 1 1 0; 0 1 -1 2 -2 1/2 -1/2 0; 0 1 1 4 4 1/4 1/4 0;
+ *                   0 1 -1 8 -8 1/8 -1/8 0; 0 1 1 16 16 1/16 1/16 0;
+ *                   0 1 -1 32 -32 1/32 -1/32 1];
  *   F(4, 3): B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0;
  *                   0 2 -1 -2 1 0; 0 4 0 -5 0 1],
  *            A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1];
@@ -71,11 +82,20 @@ static const double mg_wino_g4[6][3] = {
     {1.0 / 24, -1.0 / 12, 1.0 / 6},
     {0, 0, 1}};
 static const double mg_wino_g2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+static const double mg_wino_g6[8][3] = {
+    {1, 0, 0},
+    {-2.0 / 9, -2.0 / 9, -2.0 / 9},
+    {-2.0 / 9, 2.0 / 9, -2.0 / 9},
+    {1.0 / 90, 1.0 / 45, 2.0 / 45},
+    {1.0 / 90, -1.0 / 45, 2.0 / 45},
+    {32.0 / 45, 16.0 / 45, 8.0 / 45},
+    {32.0 / 45, -16.0 / 45, 8.0 / 45},
+    {0, 0, 1}};
 
-/* G for a tile side m (4 or 2): rows a = 0 .. m + 1. */
+/* G for a tile side m (6, 4 or 2): rows a = 0 .. m + 1. */
 static const double (*mg_wino_gmat(int m))[3]
 {
-    return m == 4 ? mg_wino_g4 : mg_wino_g2;
+    return m == 6 ? mg_wino_g6 : m == 4 ? mg_wino_g4 : mg_wino_g2;
 }
 
 /* The tiles of one kind of a stride-1 3x3 convolution of n samples: in (n, cin, h, w) ->
@@ -91,18 +111,35 @@ typedef struct {
     int64_t vs, ms, qs;     /* elements from one point's matrix to the next: V, M or Y, Q */
 } mg_wino_geom;
 
-/* Tiles of an output side of length L (>= 4): n4 4-wide ones, then n2 (0 or 1) 2-wide ones
- * when `bands` and a remainder of 1 or 2 is left (a remainder of 3 is one more, cropped,
- * 4-wide tile, as is any remainder without `bands`). */
-static void mg_wino_side(int64_t L, int bands, int64_t *n4, int64_t *n2)
+/* The tiles along an output side of length L (>= 4): `count` main tiles of side `m`, then
+ * `band_count` (0 or 1) of side `band` for the remainder. Without `bands`, every tile is 4 wide
+ * (the last one cropped); with them, the main tiles are 6 wide and a remainder of 1-2 or 3-4
+ * is one 2- or 4-wide tile (a remainder of 5 is one more, cropped, 6-wide tile). */
+typedef struct {
+    int m, band;
+    int64_t count, band_count;
+} mg_wino_side;
+
+static mg_wino_side mg_wino_side_of(int64_t L, int bands)
 {
-    const int64_t r = L % 4;
-    *n4 = L / 4 + (r == 3 || (r && !bands));
-    *n2 = r && r < 3 && bands;
+    mg_wino_side s;
+    const int64_t r = L % 6;
+    if (!bands) {
+        s.m = 4;
+        s.count = (L + 3) / 4;
+        s.band = 4;
+        s.band_count = 0;
+        return s;
+    }
+    s.m = 6;
+    s.count = L / 6 + (r == 5);
+    s.band = r <= 2 ? 2 : 4;
+    s.band_count = r && r < 5;
+    return s;
 }
 
-/* Sets q to kind (kr, kc) (0: 4-wide tiles, 1: 2-wide, along rows and columns) of the
- * convolution; returns 0 if the kind has no tiles. `quantum` is the GEMM's column sliver width
+/* Sets q to kind (kr, kc) (0: the main tiles, 1: the band, along rows and columns, see
+ * mg_wino_side) of the convolution; returns 0 if the kind has no tiles. `quantum` is the GEMM's column sliver width
  * or the group width, whichever is larger; M (or Y) has cout rows rounded up to a multiple of
  * `mrows` (whole micro-kernel slivers); `threads` will share the blocks. */
 static int mg_wino_geom_init(mg_wino_geom *q, int64_t n, int64_t cin, int64_t h, int64_t w,
@@ -111,20 +148,19 @@ static int mg_wino_geom_init(mg_wino_geom *q, int64_t n, int64_t cin, int64_t h,
                              int64_t quantum, int64_t mrows, int threads)
 {
     const int bands = n >= MG_WINO_BAND_MIN_SAMPLES;
-    int64_t r4, r2, c4, c2, pb, most = quantum > 128 ? quantum : 128;
-    mg_wino_side(oh, bands, &r4, &r2);
-    mg_wino_side(ow, bands, &c4, &c2);
+    const mg_wino_side rs = mg_wino_side_of(oh, bands), cs = mg_wino_side_of(ow, bands);
+    int64_t pb, most = quantum > 128 ? quantum : 128;
     q->n = n; q->cin = cin; q->h = h; q->w = w; q->cout = cout; q->oh = oh; q->ow = ow;
     q->ph = ph; q->pw = pw;
-    q->mr = kr ? 2 : 4;
-    q->mc = kc ? 2 : 4;
+    q->mr = kr ? rs.band : rs.m;
+    q->mc = kc ? cs.band : cs.m;
     q->ar = q->mr + 2;
     q->ac = q->mc + 2;
     q->X = q->ar * q->ac;
-    q->th = kr ? r2 : r4;
-    q->tw = kc ? c2 : c4;
-    q->oy0 = kr ? 4 * r4 : 0;
-    q->ox0 = kc ? 4 * c4 : 0;
+    q->th = kr ? rs.band_count : rs.count;
+    q->tw = kc ? cs.band_count : cs.count;
+    q->oy0 = kr ? rs.m * rs.count : 0;
+    q->ox0 = kc ? cs.m * cs.count : 0;
     q->tiles = n * q->th * q->tw;
     q->quantum = quantum;
     pb = block_bytes / (elem_bytes * q->X * (cin + cout)) / quantum * quantum;
@@ -209,11 +245,32 @@ MG_TARGET_AVX2 static inline void mg_wino_transpose8_f32(__m256 r[8])
     r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-/* The 1-D transforms on 8 lanes for a tile side m (4 or 2), the same formulas as FN(wino_bt),
- * FN(wino_at), FN(wino_a): B^T d (m + 2 -> m + 2), A^T m (m + 2 -> m), A dy (m -> m + 2). */
+/* The 1-D transforms on 8 lanes for a tile side m (6, 4 or 2), the same formulas as
+ * FN(wino_bt), FN(wino_at), FN(wino_a): B^T d (m + 2 -> m + 2), A^T v (m + 2 -> m),
+ * A dy (m -> m + 2). */
 MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_bt8(int m, const __m256 *d, __m256 *o)
 {
-    if (m == 4) {
+    if (m == 6) {
+        const __m256 c525 = _mm256_set1_ps(5.25f), c425 = _mm256_set1_ps(4.25f);
+        const __m256 c025 = _mm256_set1_ps(0.25f), c125 = _mm256_set1_ps(1.25f);
+        const __m256 c05 = _mm256_set1_ps(0.5f), c25 = _mm256_set1_ps(2.5f);
+        const __m256 c2 = _mm256_set1_ps(2), c4 = _mm256_set1_ps(4);
+        __m256 t1, t2;
+        o[0] = _mm256_fmadd_ps(c525, _mm256_sub_ps(d[4], d[2]), _mm256_sub_ps(d[0], d[6]));
+        o[7] = _mm256_fmadd_ps(c525, _mm256_sub_ps(d[3], d[5]), _mm256_sub_ps(d[7], d[1]));
+        t1 = _mm256_fnmadd_ps(c425, d[4], _mm256_add_ps(d[2], d[6]));
+        t2 = _mm256_fnmadd_ps(c425, d[3], _mm256_add_ps(d[1], d[5]));
+        o[1] = _mm256_add_ps(t1, t2);
+        o[2] = _mm256_sub_ps(t1, t2);
+        t1 = _mm256_fnmadd_ps(c125, d[4], _mm256_fmadd_ps(c025, d[2], d[6]));
+        t2 = _mm256_fmadd_ps(c2, d[5], _mm256_fnmadd_ps(c25, d[3], _mm256_mul_ps(c05, d[1])));
+        o[3] = _mm256_add_ps(t1, t2);
+        o[4] = _mm256_sub_ps(t1, t2);
+        t1 = _mm256_fmadd_ps(c4, _mm256_fnmadd_ps(c125, d[4], d[2]), d[6]);
+        t2 = _mm256_fmadd_ps(c05, d[5], _mm256_fnmadd_ps(c25, d[3], _mm256_mul_ps(c2, d[1])));
+        o[5] = _mm256_add_ps(t1, t2);
+        o[6] = _mm256_sub_ps(t1, t2);
+    } else if (m == 4) {
         const __m256 two = _mm256_set1_ps(2), four = _mm256_set1_ps(4), five = _mm256_set1_ps(5);
         o[0] = _mm256_add_ps(_mm256_fnmadd_ps(five, d[2], _mm256_mul_ps(four, d[0])), d[4]);
         o[1] = _mm256_fnmadd_ps(four, _mm256_add_ps(d[1], d[2]), _mm256_add_ps(d[3], d[4]));
@@ -231,7 +288,22 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_bt8(int m, const __m256 *d, __
 
 MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_at8(int m, const __m256 *v, __m256 *o)
 {
-    if (m == 4) {
+    if (m == 6) {
+        const __m256 s1 = _mm256_add_ps(v[1], v[2]), d1 = _mm256_sub_ps(v[1], v[2]);
+        const __m256 s3 = _mm256_add_ps(v[3], v[4]), d3 = _mm256_sub_ps(v[3], v[4]);
+        const __m256 s5 = _mm256_add_ps(v[5], v[6]), d5 = _mm256_sub_ps(v[5], v[6]);
+        o[0] = _mm256_add_ps(_mm256_add_ps(v[0], s1), _mm256_add_ps(s3, s5));
+        o[1] = _mm256_fmadd_ps(_mm256_set1_ps(0.5f), d5, _mm256_fmadd_ps(_mm256_set1_ps(2), d3, d1));
+        o[2] = _mm256_fmadd_ps(_mm256_set1_ps(0.25f), s5,
+                               _mm256_fmadd_ps(_mm256_set1_ps(4), s3, s1));
+        o[3] = _mm256_fmadd_ps(_mm256_set1_ps(0.125f), d5,
+                               _mm256_fmadd_ps(_mm256_set1_ps(8), d3, d1));
+        o[4] = _mm256_fmadd_ps(_mm256_set1_ps(0.0625f), s5,
+                               _mm256_fmadd_ps(_mm256_set1_ps(16), s3, s1));
+        o[5] = _mm256_add_ps(_mm256_fmadd_ps(_mm256_set1_ps(0.03125f), d5,
+                                             _mm256_fmadd_ps(_mm256_set1_ps(32), d3, d1)),
+                             v[7]);
+    } else if (m == 4) {
         const __m256 s12 = _mm256_add_ps(v[1], v[2]), d12 = _mm256_sub_ps(v[1], v[2]);
         const __m256 s34 = _mm256_add_ps(v[3], v[4]), d34 = _mm256_sub_ps(v[3], v[4]);
         o[0] = _mm256_add_ps(_mm256_add_ps(v[0], s12), s34);
@@ -246,7 +318,30 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_at8(int m, const __m256 *v, __
 
 MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_a8(int m, const __m256 *d, __m256 *o)
 {
-    if (m == 4) {
+    if (m == 6) {
+        /* even and odd parts at the points 1, 2 and 1/2 */
+        const __m256 e1 = _mm256_add_ps(_mm256_add_ps(d[0], d[2]), d[4]);
+        const __m256 o1 = _mm256_add_ps(_mm256_add_ps(d[1], d[3]), d[5]);
+        const __m256 e2 = _mm256_fmadd_ps(_mm256_set1_ps(16), d[4],
+                                          _mm256_fmadd_ps(_mm256_set1_ps(4), d[2], d[0]));
+        const __m256 o2 = _mm256_fmadd_ps(_mm256_set1_ps(32), d[5],
+                                          _mm256_fmadd_ps(_mm256_set1_ps(8), d[3],
+                                                          _mm256_add_ps(d[1], d[1])));
+        const __m256 e3 = _mm256_fmadd_ps(_mm256_set1_ps(0.0625f), d[4],
+                                          _mm256_fmadd_ps(_mm256_set1_ps(0.25f), d[2], d[0]));
+        const __m256 o3 = _mm256_fmadd_ps(_mm256_set1_ps(0.03125f), d[5],
+                                          _mm256_fmadd_ps(_mm256_set1_ps(0.125f), d[3],
+                                                          _mm256_mul_ps(_mm256_set1_ps(0.5f),
+                                                                        d[1])));
+        o[0] = d[0];
+        o[1] = _mm256_add_ps(e1, o1);
+        o[2] = _mm256_sub_ps(e1, o1);
+        o[3] = _mm256_add_ps(e2, o2);
+        o[4] = _mm256_sub_ps(e2, o2);
+        o[5] = _mm256_add_ps(e3, o3);
+        o[6] = _mm256_sub_ps(e3, o3);
+        o[7] = d[5];
+    } else if (m == 4) {
         const __m256 s02 = _mm256_add_ps(d[0], d[2]), s13 = _mm256_add_ps(d[1], d[3]);
         const __m256 q02 = _mm256_fmadd_ps(_mm256_set1_ps(4), d[2], d[0]);
         const __m256 q13 = _mm256_fmadd_ps(_mm256_set1_ps(8), d[3], _mm256_add_ps(d[1], d[1]));
@@ -273,7 +368,7 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_input8(int mr, int mc, const f
                                                          float *v, int64_t vs)
 {
     const int ar = mr + 2, ac = mc + 2;
-    __m256 t[6][6]; /* t[i][b] = (d B_c)[i][b] */
+    __m256 t[8][8]; /* t[i][b] = (d B_c)[i][b] */
     __m256i cols[8];
     const float *src[8];
     int i, a, b, k;
@@ -290,7 +385,7 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_input8(int mr, int mc, const f
         mg_wino_bt8(mc, r, t[i]);
     }
     for (b = 0; b < ac; b++) {
-        __m256 c[6], o[6];
+        __m256 c[8], o[8];
         for (i = 0; i < ar; i++) c[i] = t[i][b];
         mg_wino_bt8(mr, c, o);
         for (a = 0; a < ar; a++) _mm256_storeu_ps(v + (a * ac + b) * vs, o[a]);
@@ -306,7 +401,7 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_grad8(int mr, int mc, const fl
 {
     const int ar = mr + 2, ac = mc + 2;
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    __m256 t[4][6]; /* t[i][b] = (dy A_c^T)[i][b] */
+    __m256 t[6][8]; /* t[i][b] = (dy A_c^T)[i][b] */
     __m256i cols[8];
     int i, a, b, k;
     for (k = 0; k < 8; k++) cols[k] = _mm256_cmpgt_epi32(_mm256_set1_epi32(pl[k].cols), lanes);
@@ -319,7 +414,7 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_grad8(int mr, int mc, const fl
         mg_wino_a8(mc, r, t[i]);
     }
     for (b = 0; b < ac; b++) {
-        __m256 c[4], o[6];
+        __m256 c[6], o[8];
         for (i = 0; i < mr; i++) c[i] = t[i][b];
         mg_wino_a8(mr, c, o);
         for (a = 0; a < ar; a++) _mm256_storeu_ps(y + (a * ac + b) * ys, o[a]);
@@ -328,8 +423,8 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_grad8(int mr, int mc, const fl
 
 /* The output tiles A_r^T M A_c + bias of 8 tiles of one channel (point xi of the 8 tiles at
  * m + xi*ms), written to out + pl[k].at_out (out at the channel, rows ow apart) for the rows
- * and columns of tile k inside the output. Per pair of tile rows, one transpose gives each
- * tile's two rows in one vector (row r in lanes 0-3, row r + 1 in lanes 4-7). */
+ * and columns of tile k inside the output. One transpose gives each tile's row (6 wide) or two
+ * rows (at most 4 wide: row r in lanes 0-3, row r + 1 in lanes 4-7) in one vector. */
 MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_output8(int mr, int mc, const float *m,
                                                           int64_t ms, float bias,
                                                           const mg_wino_place *pl, float *out,
@@ -337,15 +432,39 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_output8(int mr, int mc, const 
 {
     const int ar = mr + 2, ac = mc + 2;
     const __m256 bv = _mm256_set1_ps(bias);
-    __m256 t[4][6]; /* t[r][b] = (A_r^T M)[r][b] */
+    __m256 t[6][8]; /* t[r][b] = (A_r^T M)[r][b] */
     int a, b, r, k;
     for (b = 0; b < ac; b++) {
-        __m256 c[6], o[4];
+        __m256 c[8], o[6];
         for (a = 0; a < ar; a++) c[a] = _mm256_loadu_ps(m + (a * ac + b) * ms);
         mg_wino_at8(mr, c, o);
         for (r = 0; r < mr; r++) t[r][b] = o[r];
     }
-    for (r = 0; r < mr; r += 2) {
+    if (mc == 6) { /* a tile row is 6 values: one transpose per row */
+        const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        for (r = 0; r < mr; r++) {
+            __m256 v[8];
+            v[6] = v[7] = _mm256_setzero_ps();
+            mg_wino_at8(6, t[r], v);
+            mg_wino_transpose8_f32(v); /* v[k] = tile k's row r */
+            for (k = 0; k < 8; k++) {
+                float *dst;
+                __m256 y;
+                if (r >= pl[k].rows) continue;
+                dst = out + pl[k].at_out + r * ow;
+                y = _mm256_add_ps(v[k], bv);
+                if (pl[k].cols == 6) {
+                    _mm_storeu_ps(dst, _mm256_castps256_ps128(y));
+                    _mm_storel_pi((__m64 *)(dst + 4), _mm256_extractf128_ps(y, 1));
+                } else {
+                    _mm256_maskstore_ps(
+                        dst, _mm256_cmpgt_epi32(_mm256_set1_epi32(pl[k].cols), lanes), y);
+                }
+            }
+        }
+        return;
+    }
+    for (r = 0; r < mr; r += 2) { /* tile rows of at most 4: two rows per transpose */
         __m256 v[8];
         for (k = 0; k < 8; k++) v[k] = _mm256_setzero_ps();
         mg_wino_at8(mc, t[r], v);
@@ -406,8 +525,13 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_output8(int mr, int mc, const 
     {                                                                                            \
         mg_wino_output8(MR, MC, m, ms, bias, pl, out, ow);                                       \
     }
+MG_WINO_KIND_KERNELS(6, 6)
+MG_WINO_KIND_KERNELS(6, 4)
+MG_WINO_KIND_KERNELS(6, 2)
+MG_WINO_KIND_KERNELS(4, 6)
 MG_WINO_KIND_KERNELS(4, 4)
 MG_WINO_KIND_KERNELS(4, 2)
+MG_WINO_KIND_KERNELS(2, 6)
 MG_WINO_KIND_KERNELS(2, 4)
 MG_WINO_KIND_KERNELS(2, 2)
 #undef MG_WINO_KIND_KERNELS
@@ -421,15 +545,13 @@ typedef struct {
 
 static mg_wino_avx2_kernels mg_wino_avx2_for(int mr, int mc)
 {
-    static const mg_wino_avx2_kernels k44 = {mg_wino_input8_44, mg_wino_grad8_44,
-                                             mg_wino_output8_44},
-                                      k42 = {mg_wino_input8_42, mg_wino_grad8_42,
-                                             mg_wino_output8_42},
-                                      k24 = {mg_wino_input8_24, mg_wino_grad8_24,
-                                             mg_wino_output8_24},
-                                      k22 = {mg_wino_input8_22, mg_wino_grad8_22,
-                                             mg_wino_output8_22};
-    return mr == 4 ? (mc == 4 ? k44 : k42) : (mc == 4 ? k24 : k22);
+#define MG_WINO_KIND(MR, MC) {mg_wino_input8_##MR##MC, mg_wino_grad8_##MR##MC, mg_wino_output8_##MR##MC}
+    static const mg_wino_avx2_kernels kinds[3][3] = {
+        {MG_WINO_KIND(6, 6), MG_WINO_KIND(6, 4), MG_WINO_KIND(6, 2)},
+        {MG_WINO_KIND(4, 6), MG_WINO_KIND(4, 4), MG_WINO_KIND(4, 2)},
+        {MG_WINO_KIND(2, 6), MG_WINO_KIND(2, 4), MG_WINO_KIND(2, 2)}};
+#undef MG_WINO_KIND
+    return kinds[(6 - mr) / 2][(6 - mc) / 2];
 }
 #endif
 
@@ -452,7 +574,7 @@ static int FN(wino_applies)(const mg_conv_geom *g)
     return tiles >= 16;
 }
 
-/* The 1-D transforms for a tile side m (4 or 2), each on `len` lanes at once (lane l of value
+/* The 1-D transforms for a tile side m (6, 4 or 2), each on `len` lanes at once (lane l of value
  * k at in[k*is + l], results at out[k*os + l]); a 2-D transform applies one along the columns
  * of the tiles, then one along the rows. B^T d: m + 2 -> m + 2 values. */
 static MG_WINO_INLINE void FN(wino_bt)(int m, const T *in, int64_t is, T *out, int64_t os,
@@ -461,7 +583,23 @@ static MG_WINO_INLINE void FN(wino_bt)(int m, const T *in, int64_t is, T *out, i
     int l;
     for (l = 0; l < len; l++) {
         const T d0 = in[l], d1 = in[is + l], d2 = in[2 * is + l], d3 = in[3 * is + l];
-        if (m == 4) {
+        if (m == 6) {
+            const T d4 = in[4 * is + l], d5 = in[5 * is + l], d6 = in[6 * is + l];
+            const T d7 = in[7 * is + l];
+            T t1 = d2 + d6 - (T)4.25 * d4, t2 = d1 + d5 - (T)4.25 * d3;
+            out[l] = d0 - d6 + (T)5.25 * (d4 - d2);
+            out[7 * os + l] = d7 - d1 + (T)5.25 * (d3 - d5);
+            out[os + l] = t1 + t2;
+            out[2 * os + l] = t1 - t2;
+            t1 = d6 + (T)0.25 * d2 - (T)1.25 * d4;
+            t2 = (T)0.5 * d1 - (T)2.5 * d3 + 2 * d5;
+            out[3 * os + l] = t1 + t2;
+            out[4 * os + l] = t1 - t2;
+            t1 = d6 + 4 * (d2 - (T)1.25 * d4);
+            t2 = 2 * d1 - (T)2.5 * d3 + (T)0.5 * d5;
+            out[5 * os + l] = t1 + t2;
+            out[6 * os + l] = t1 - t2;
+        } else if (m == 4) {
             const T d4 = in[4 * is + l], d5 = in[5 * is + l];
             out[l] = 4 * d0 - 5 * d2 + d4;
             out[os + l] = -4 * (d1 + d2) + (d3 + d4);
@@ -485,7 +623,17 @@ static MG_WINO_INLINE void FN(wino_at)(int m, const T *in, int64_t is, T *out, i
     int l;
     for (l = 0; l < len; l++) {
         const T v0 = in[l], v1 = in[is + l], v2 = in[2 * is + l], v3 = in[3 * is + l];
-        if (m == 4) {
+        if (m == 6) {
+            const T v4 = in[4 * is + l], v5 = in[5 * is + l], v6 = in[6 * is + l];
+            const T s1 = v1 + v2, d1 = v1 - v2, s3 = v3 + v4, d3 = v3 - v4, s5 = v5 + v6,
+                    d5 = v5 - v6;
+            out[l] = v0 + s1 + s3 + s5;
+            out[os + l] = d1 + 2 * d3 + (T)0.5 * d5;
+            out[2 * os + l] = s1 + 4 * s3 + (T)0.25 * s5;
+            out[3 * os + l] = d1 + 8 * d3 + (T)0.125 * d5;
+            out[4 * os + l] = s1 + 16 * s3 + (T)0.0625 * s5;
+            out[5 * os + l] = d1 + 32 * d3 + (T)0.03125 * d5 + in[7 * is + l];
+        } else if (m == 4) {
             const T v4 = in[4 * is + l], v5 = in[5 * is + l];
             const T s12 = v1 + v2, d12 = v1 - v2, s34 = v3 + v4, d34 = v3 - v4;
             out[l] = v0 + s12 + s34;
@@ -506,7 +654,23 @@ static MG_WINO_INLINE void FN(wino_a)(int m, const T *in, int64_t is, T *out, in
     int l;
     for (l = 0; l < len; l++) {
         const T d0 = in[l], d1 = in[is + l];
-        if (m == 4) {
+        if (m == 6) {
+            /* even and odd parts at the points 1, 2 and 1/2 */
+            const T d2 = in[2 * is + l], d3 = in[3 * is + l], d4 = in[4 * is + l],
+                    d5 = in[5 * is + l];
+            const T e1 = d0 + d2 + d4, o1 = d1 + d3 + d5;
+            const T e2 = d0 + 4 * d2 + 16 * d4, o2 = 2 * d1 + 8 * d3 + 32 * d5;
+            const T e3 = d0 + (T)0.25 * d2 + (T)0.0625 * d4;
+            const T o3 = (T)0.5 * d1 + (T)0.125 * d3 + (T)0.03125 * d5;
+            out[l] = d0;
+            out[os + l] = e1 + o1;
+            out[2 * os + l] = e1 - o1;
+            out[3 * os + l] = e2 + o2;
+            out[4 * os + l] = e2 - o2;
+            out[5 * os + l] = e3 + o3;
+            out[6 * os + l] = e3 - o3;
+            out[7 * os + l] = d5;
+        } else if (m == 4) {
             const T d2 = in[2 * is + l], d3 = in[3 * is + l];
             const T s02 = d0 + d2, s13 = d1 + d3, q02 = d0 + 4 * d2, q13 = 2 * d1 + 8 * d3;
             out[l] = d0;
@@ -546,7 +710,7 @@ static void FN(wino_input_lanes)(const mg_wino_geom *q, const T *x, const mg_win
 static void FN(wino_grad_lanes)(const mg_wino_geom *q, const T *gy, const mg_wino_place *pl,
                                 int len, T *y)
 {
-    T patch[16 * MG_WINO_GROUP], tmp[24 * MG_WINO_GROUP];
+    T patch[36 * MG_WINO_GROUP], tmp[48 * MG_WINO_GROUP];
     const int G = MG_WINO_GROUP, mr = q->mr, mc = q->mc, ac = q->ac;
     int i, j, k;
     for (k = 0; k < len; k++)
@@ -562,7 +726,7 @@ static void FN(wino_grad_lanes)(const mg_wino_geom *q, const T *gy, const mg_win
 static void FN(wino_output_lanes)(const mg_wino_geom *q, const T *m, T bias,
                                   const mg_wino_place *pl, int len, T *out)
 {
-    T tmp[24 * MG_WINO_GROUP], tile[16 * MG_WINO_GROUP];
+    T tmp[48 * MG_WINO_GROUP], tile[36 * MG_WINO_GROUP];
     const int G = MG_WINO_GROUP, mr = q->mr, mc = q->mc, ac = q->ac;
     int j, r, c, k;
     /* columns, tmp[r][j] = (A_r^T M)[r][j], then rows, tile[r][c] = (tmp A_c)[r][c] */
@@ -821,7 +985,7 @@ static int FN(wino_run_forward)(const mg_wino_geom *q, const CFG *cf, const T *i
 
 /* U[xi] (rows us apart) = G_r g G_c^T for every pair (co, ci) (see FN(wino_pack_weight)): in
  * double, one output channel at a time with the input channels innermost (contiguous in U, so
- * the loops vectorise); gg is scratch of 27*cin doubles. */
+ * the loops vectorise); gg is scratch of 33*cin doubles. */
 static MG_WINO_INLINE void FN(wino_weight_u_body)(const mg_wino_geom *q, const T *w, int adjoint,
                                                   T *u, int64_t us, double *gg)
 {
@@ -884,7 +1048,7 @@ static T *FN(wino_pack_weight)(const mg_wino_geom *q, const CFG *cf, const T *w,
         !mg_mul_ok(size, (int64_t)sizeof(T), &size))
         return NULL;
     packed = (T *)mg_aligned_alloc((size_t)size);
-    gg = (double *)malloc((size_t)(27 * cin) * sizeof(double));
+    gg = (double *)malloc((size_t)(33 * cin) * sizeof(double));
     if (!packed || !gg) {
         mg_aligned_free(packed);
         free(gg);
@@ -944,7 +1108,7 @@ static int FN(wino_input_grad)(const mg_conv_geom *g, const T *gy, const T *w, T
 
 /* dg[co][ci] += G_r^T Q G_c for one kind's sum Q (point xi of pair (co, ci) at
  * Q[xi*qs + co*cin + ci]): one output channel at a time, the input channels innermost (t1 is
- * scratch of 18*cin doubles). */
+ * scratch of 24*cin doubles). */
 static MG_WINO_INLINE void FN(wino_weight_from_q_body)(const mg_wino_geom *q, const T *Q,
                                                        double *t1, double *dg)
 {
@@ -953,10 +1117,10 @@ static MG_WINO_INLINE void FN(wino_weight_from_q_body)(const mg_wino_geom *q, co
     int64_t co, ci;
     int a, b, i, j;
     for (co = 0; co < q->cout; co++) {
-        /* t1[i*6 + b][ci] = (G_r^T Q)[i][b] */
+        /* t1[i*8 + b][ci] = (G_r^T Q)[i][b] */
         for (i = 0; i < 3; i++)
             for (b = 0; b < q->ac; b++) {
-                double *t = t1 + (i * 6 + b) * cin;
+                double *t = t1 + (i * 8 + b) * cin;
                 for (ci = 0; ci < cin; ci++) t[ci] = 0;
                 for (a = 0; a < q->ar; a++) {
                     const T *qa = Q + (a * q->ac + b) * q->qs + co * cin;
@@ -968,7 +1132,7 @@ static MG_WINO_INLINE void FN(wino_weight_from_q_body)(const mg_wino_geom *q, co
             for (j = 0; j < 3; j++) {
                 double *d = dg + co * cin * 9 + i * 3 + j; /* (co, ci, i, j) at d[ci * 9] */
                 for (b = 0; b < q->ac; b++) {
-                    const double *t = t1 + (i * 6 + b) * cin, gbj = gc[b][j];
+                    const double *t = t1 + (i * 8 + b) * cin, gbj = gc[b][j];
                     for (ci = 0; ci < cin; ci++) d[ci * 9] += t[ci] * gbj;
                 }
             }
@@ -1036,7 +1200,7 @@ static int FN(wino_weight_grad)(const mg_conv_geom *g, const T *x, const T *gy, 
     int64_t i;
     int kind, err = MG_OK;
     /* the weight gradient, summed in double, then scratch for FN(wino_weight_from_q) */
-    double *dg = (double *)calloc((size_t)(size + 18 * g->c), sizeof(double));
+    double *dg = (double *)calloc((size_t)(size + 24 * g->c), sizeof(double));
     if (!dg) return MG_ENOMEM;
     CFG_GET(mg_simd_level(), &cf);
     for (kind = 0; kind < 4 && !err; kind++) {
