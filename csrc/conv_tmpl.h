@@ -2,7 +2,7 @@
  * instantiated by gemm.c for float and double after gemm_tmpl.h (they call FN(gemm_run)).
  * Needs: T, SFX, CFG, CFG_GET, API_CONV, API_CONV_IGRAD, API_CONV_WGRAD, and VEC, VOP for
  * conv_direct_tmpl.h: layers with few input channels (small cg*kh*kw) go to its kernels, and
- * 3x3 stride-1 layers with many channels to Winograd's F(4x4, 3x3) (winograd_tmpl.h).
+ * 3x3 stride-1 layers with many channels to Winograd's minimal filtering (winograd_tmpl.h).
  *
  * Each sample is lowered with im2col into a (C*kh*kw, OH*OW) buffer that stays in the core's L2
  * and is multiplied right away, and outputs are written in NCHW directly. A batch-wide column

@@ -2,6 +2,7 @@
  * GCC/Clang, AVX2+FMA and AVX-512 ones compiled with per-function target attributes and chosen
  * at run time (config.c decides the level with __builtin_cpu_supports). */
 #include "gemm_kernels.h"
+#include "transpose8.h"
 
 #if MG_X86_SIMD
 #include <immintrin.h>
@@ -135,30 +136,6 @@ MG_SIMD_UKR_6x2W(ukr_f64_avx2, MG_TARGET_AVX2, double, __m256d, 4, _mm256_setzer
                  _mm256_fmadd_pd, _mm256_mul_pd, _mm256_set1_pd)
 
 /* ---- AVX2 transposing packers (f32): 8x8 in-register transposes ------------------------ */
-MG_TARGET_AVX2 static inline void mg_tr8x8_ps(__m256 *r)
-{
-    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
-    __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
-    __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
-    __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
-    __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
-    __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
-    __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
-    __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
-    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
-    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
-    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
-    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
-    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
-
 /* A sliver, 6 rows of a row-major A: dst[p*6 + i] = src[i*ld + p]. */
 MG_TARGET_AVX2 static void pack_a_t_f32_avx2(int64_t kc, const float *src, int64_t ld,
                                              float *dst)
@@ -169,7 +146,7 @@ MG_TARGET_AVX2 static void pack_a_t_f32_avx2(int64_t kc, const float *src, int64
         __m256 r[8];
         for (i = 0; i < 6; i++) r[i] = _mm256_loadu_ps(src + i * ld + p);
         r[6] = r[7] = _mm256_setzero_ps();
-        mg_tr8x8_ps(r);
+        mg_transpose8x8_ps(r);
         for (q = 0; q < 8; q++) {
             /* 6 lanes as a 4-lane and a 2-lane store (masked stores are slow on some CPUs) */
             float *d = dst + (p + q) * 6;
@@ -193,8 +170,8 @@ MG_TARGET_AVX2 static void pack_b_t_f32_avx2(int64_t kc, const float *src, int64
             lo[j] = _mm256_loadu_ps(src + j * ld + p);
             hi[j] = _mm256_loadu_ps(src + (j + 8) * ld + p);
         }
-        mg_tr8x8_ps(lo);
-        mg_tr8x8_ps(hi);
+        mg_transpose8x8_ps(lo);
+        mg_transpose8x8_ps(hi);
         for (q = 0; q < 8; q++) {
             _mm256_storeu_ps(dst + (p + q) * 16, lo[q]);
             _mm256_storeu_ps(dst + (p + q) * 16 + 8, hi[q]);

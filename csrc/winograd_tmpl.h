@@ -224,27 +224,6 @@ static void mg_wino_places(const mg_wino_geom *q, int64_t p0, int64_t len, int64
 #endif
 
 #if MG_X86_SIMD
-/* Transposes 8 rows of 8 floats in registers: afterwards r[k][i] is the former r[i][k]. */
-MG_TARGET_AVX2 static inline void mg_wino_transpose8_f32(__m256 r[8])
-{
-    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
-    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
-    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
-    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
-    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
-
 /* The 1-D transforms on 8 lanes for a tile side m (6, 4 or 2), the same formulas as
  * FN(wino_bt), FN(wino_at), FN(wino_a): B^T d (m + 2 -> m + 2), A^T v (m + 2 -> m),
  * A dy (m -> m + 2). */
@@ -359,65 +338,50 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_a8(int m, const __m256 *d, __m
     }
 }
 
-/* V = B_r^T d B_c for 8 tiles of one channel (x: that channel of sample 0, rows w apart): d is
- * tile k's ar x ac patch (see mg_wino_place), point xi of the 8 tiles goes to v + xi*vs. Each
- * patch row of the 8 tiles is 8 masked loads and one transpose, then the row transform; the
- * column transform follows on the vectors kept on the stack. */
-MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_input8(int mr, int mc, const float *x,
-                                                         int64_t w, const mg_wino_place *pl,
-                                                         float *v, int64_t vs)
+/* The transformed patches of 8 tiles of one channel (src: that channel of sample 0, rows
+ * `stride` apart), point xi of the 8 tiles going to z + xi*zs:
+ *  - input (grad = 0): V = B_r^T d B_c, d tile k's ar x ac input patch (see mg_wino_place);
+ *  - output gradient (grad = 1): Y = A_r dy A_c^T, dy tile k's mr x mc tile of gy.
+ * Each patch row of the 8 tiles is 8 masked loads (elements outside the input or output read
+ * as zeros, and are never touched) and one transpose, then the row transform; the column
+ * transform follows on the vectors kept on the stack. */
+MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_patches8(int grad, int mr, int mc,
+                                                           const float *src, int64_t stride,
+                                                           const mg_wino_place *pl, float *z,
+                                                           int64_t zs)
 {
-    const int ar = mr + 2, ac = mc + 2;
-    __m256 t[8][8]; /* t[i][b] = (d B_c)[i][b] */
+    const int ar = mr + 2, ac = mc + 2, rows = grad ? mr : ar;
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256 t[8][8]; /* t[i][b] = the row transform of patch row i */
     __m256i cols[8];
-    const float *src[8];
+    const float *p[8];
+    int inside[8]; /* bit i: patch row i is inside */
     int i, a, b, k;
     for (k = 0; k < 8; k++) {
-        cols[k] = _mm256_loadu_si256((const __m256i *)pl[k].in_cols);
-        src[k] = x + pl[k].at_in;
+        cols[k] = grad ? _mm256_cmpgt_epi32(_mm256_set1_epi32(pl[k].cols), lanes)
+                       : _mm256_loadu_si256((const __m256i *)pl[k].in_cols);
+        p[k] = src + (grad ? pl[k].at_out : pl[k].at_in);
+        inside[k] = grad ? (1 << pl[k].rows) - 1 : pl[k].in_rows;
     }
-    for (i = 0; i < ar; i++) {
+    for (i = 0; i < rows; i++) {
         __m256 r[8];
         for (k = 0; k < 8; k++)
-            r[k] = pl[k].in_rows >> i & 1 ? _mm256_maskload_ps(src[k] + i * w, cols[k])
-                                          : _mm256_setzero_ps();
-        mg_wino_transpose8_f32(r);
-        mg_wino_bt8(mc, r, t[i]);
+            r[k] = inside[k] >> i & 1 ? _mm256_maskload_ps(p[k] + i * stride, cols[k])
+                                      : _mm256_setzero_ps();
+        mg_transpose8x8_ps(r);
+        if (grad)
+            mg_wino_a8(mc, r, t[i]);
+        else
+            mg_wino_bt8(mc, r, t[i]);
     }
     for (b = 0; b < ac; b++) {
         __m256 c[8], o[8];
-        for (i = 0; i < ar; i++) c[i] = t[i][b];
-        mg_wino_bt8(mr, c, o);
-        for (a = 0; a < ar; a++) _mm256_storeu_ps(v + (a * ac + b) * vs, o[a]);
-    }
-}
-
-/* Y = A_r dy A_c^T for 8 tiles of one output-gradient channel (gy: that channel of sample 0,
- * rows ow apart): dy is tile k's mr x mc output tile at gy + pl[k].at_out, zero outside the
- * output; point xi goes to y + xi*ys. */
-MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_grad8(int mr, int mc, const float *gy,
-                                                        int64_t ow, const mg_wino_place *pl,
-                                                        float *y, int64_t ys)
-{
-    const int ar = mr + 2, ac = mc + 2;
-    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    __m256 t[6][8]; /* t[i][b] = (dy A_c^T)[i][b] */
-    __m256i cols[8];
-    int i, a, b, k;
-    for (k = 0; k < 8; k++) cols[k] = _mm256_cmpgt_epi32(_mm256_set1_epi32(pl[k].cols), lanes);
-    for (i = 0; i < mr; i++) {
-        __m256 r[8];
-        for (k = 0; k < 8; k++)
-            r[k] = i < pl[k].rows ? _mm256_maskload_ps(gy + pl[k].at_out + i * ow, cols[k])
-                                  : _mm256_setzero_ps();
-        mg_wino_transpose8_f32(r);
-        mg_wino_a8(mc, r, t[i]);
-    }
-    for (b = 0; b < ac; b++) {
-        __m256 c[6], o[8];
-        for (i = 0; i < mr; i++) c[i] = t[i][b];
-        mg_wino_a8(mr, c, o);
-        for (a = 0; a < ar; a++) _mm256_storeu_ps(y + (a * ac + b) * ys, o[a]);
+        for (i = 0; i < rows; i++) c[i] = t[i][b];
+        if (grad)
+            mg_wino_a8(mr, c, o);
+        else
+            mg_wino_bt8(mr, c, o);
+        for (a = 0; a < ar; a++) _mm256_storeu_ps(z + (a * ac + b) * zs, o[a]);
     }
 }
 
@@ -446,7 +410,7 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_output8(int mr, int mc, const 
             __m256 v[8];
             v[6] = v[7] = _mm256_setzero_ps();
             mg_wino_at8(6, t[r], v);
-            mg_wino_transpose8_f32(v); /* v[k] = tile k's row r */
+            mg_transpose8x8_ps(v); /* v[k] = tile k's row r */
             for (k = 0; k < 8; k++) {
                 float *dst;
                 __m256 y;
@@ -469,7 +433,7 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_output8(int mr, int mc, const 
         for (k = 0; k < 8; k++) v[k] = _mm256_setzero_ps();
         mg_wino_at8(mc, t[r], v);
         mg_wino_at8(mc, t[r + 1], v + 4);
-        mg_wino_transpose8_f32(v); /* v[k] = tile k's rows r and r + 1 */
+        mg_transpose8x8_ps(v); /* v[k] = tile k's rows r and r + 1 */
         for (k = 0; k < 8; k++) {
             float *dst;
             __m256 y;
@@ -511,13 +475,13 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_output8(int mr, int mc, const 
                                                        const mg_wino_place *pl, float *v,        \
                                                        int64_t vs)                               \
     {                                                                                            \
-        mg_wino_input8(MR, MC, x, w, pl, v, vs);                                                 \
+        mg_wino_patches8(0, MR, MC, x, w, pl, v, vs);                                            \
     }                                                                                            \
     MG_TARGET_AVX2 static void mg_wino_grad8_##MR##MC(const float *gy, int64_t ow,               \
                                                       const mg_wino_place *pl, float *y,         \
                                                       int64_t ys)                                \
     {                                                                                            \
-        mg_wino_grad8(MR, MC, gy, ow, pl, y, ys);                                                \
+        mg_wino_patches8(1, MR, MC, gy, ow, pl, y, ys);                                          \
     }                                                                                            \
     MG_TARGET_AVX2 static void mg_wino_output8_##MR##MC(const float *m, int64_t ms, float bias, \
                                                         const mg_wino_place *pl, float *out,     \

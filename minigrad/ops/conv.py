@@ -41,9 +41,9 @@ def _conv_out(size: int, k: int, s: int, p: int, d: int) -> int:
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
 # All three run in the backend (C: per-sample im2col into a cache-resident buffer feeding the
-# packed GEMM, register-tiled kernels when there are few input channels, or Winograd F(4x4, 3x3)
-# for 3x3 stride-1 layers with many; outputs written in NCHW, no batch-wide column matrix and
-# no transposing copies).
+# packed GEMM, register-tiled kernels when there are few input channels, or Winograd (tiles of
+# 4x4, or of 6x6 with bands of 2- or 4-wide tiles from 8 samples) for 3x3 stride-1 layers with
+# many; outputs written in NCHW, no batch-wide column matrix and no transposing copies).
 
 def conv2d_array(x: np.ndarray, w: np.ndarray, s, p, d, groups: int,
                  out_hw: Optional[Tuple[int, int]] = None,
