@@ -139,9 +139,10 @@ static mg_wino_side mg_wino_side_of(int64_t L, int bands)
 }
 
 /* Sets q to kind (kr, kc) (0: the main tiles, 1: the band, along rows and columns, see
- * mg_wino_side) of the convolution; returns 0 if the kind has no tiles. `quantum` is the GEMM's column sliver width
- * or the group width, whichever is larger; M (or Y) has cout rows rounded up to a multiple of
- * `mrows` (whole micro-kernel slivers); `threads` will share the blocks. */
+ * mg_wino_side) of the convolution; returns 0 if the kind has no tiles. `quantum` is the
+ * GEMM's column sliver width or the group width, whichever is larger; M (or Y) has cout rows
+ * rounded up to a multiple of `mrows` (whole micro-kernel slivers); `threads` will share the
+ * blocks. */
 static int mg_wino_geom_init(mg_wino_geom *q, int64_t n, int64_t cin, int64_t h, int64_t w,
                              int64_t cout, int64_t oh, int64_t ow, int64_t ph, int64_t pw,
                              int kr, int kc, int64_t elem_bytes, int64_t block_bytes,
@@ -272,7 +273,8 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_at8(int m, const __m256 *v, __
         const __m256 s3 = _mm256_add_ps(v[3], v[4]), d3 = _mm256_sub_ps(v[3], v[4]);
         const __m256 s5 = _mm256_add_ps(v[5], v[6]), d5 = _mm256_sub_ps(v[5], v[6]);
         o[0] = _mm256_add_ps(_mm256_add_ps(v[0], s1), _mm256_add_ps(s3, s5));
-        o[1] = _mm256_fmadd_ps(_mm256_set1_ps(0.5f), d5, _mm256_fmadd_ps(_mm256_set1_ps(2), d3, d1));
+        o[1] = _mm256_fmadd_ps(_mm256_set1_ps(0.5f), d5,
+                               _mm256_fmadd_ps(_mm256_set1_ps(2), d3, d1));
         o[2] = _mm256_fmadd_ps(_mm256_set1_ps(0.25f), s5,
                                _mm256_fmadd_ps(_mm256_set1_ps(4), s3, s1));
         o[3] = _mm256_fmadd_ps(_mm256_set1_ps(0.125f), d5,
@@ -509,7 +511,8 @@ typedef struct {
 
 static mg_wino_avx2_kernels mg_wino_avx2_for(int mr, int mc)
 {
-#define MG_WINO_KIND(MR, MC) {mg_wino_input8_##MR##MC, mg_wino_grad8_##MR##MC, mg_wino_output8_##MR##MC}
+#define MG_WINO_KIND(MR, MC)                                                                     \
+    {mg_wino_input8_##MR##MC, mg_wino_grad8_##MR##MC, mg_wino_output8_##MR##MC}
     static const mg_wino_avx2_kernels kinds[3][3] = {
         {MG_WINO_KIND(6, 6), MG_WINO_KIND(6, 4), MG_WINO_KIND(6, 2)},
         {MG_WINO_KIND(4, 6), MG_WINO_KIND(4, 4), MG_WINO_KIND(4, 2)},
@@ -539,8 +542,8 @@ static int FN(wino_applies)(const mg_conv_geom *g)
 }
 
 /* The 1-D transforms for a tile side m (6, 4 or 2), each on `len` lanes at once (lane l of value
- * k at in[k*is + l], results at out[k*os + l]); a 2-D transform applies one along the columns
- * of the tiles, then one along the rows. B^T d: m + 2 -> m + 2 values. */
+ * k at in[k*is + l], results at out[k*os + l]); a 2-D transform applies one along the rows
+ * of the patches and one along their columns. B^T d: m + 2 -> m + 2 values. */
 static MG_WINO_INLINE void FN(wino_bt)(int m, const T *in, int64_t is, T *out, int64_t os,
                                        int len)
 {
@@ -668,7 +671,8 @@ static void FN(wino_input_lanes)(const mg_wino_geom *q, const T *x, const mg_win
                                                   : 0;
     /* rows, tmp[i][b] = (d B_c)[i][b], then columns, V[a][b] = (B_r^T tmp)[a][b] */
     for (i = 0; i < ar; i++) FN(wino_bt)(q->mc, patch + i * ac * G, G, tmp + i * ac * G, G, len);
-    for (j = 0; j < ac; j++) FN(wino_bt)(q->mr, tmp + j * G, ac * G, v + j * q->vs, ac * q->vs, len);
+    for (j = 0; j < ac; j++)
+        FN(wino_bt)(q->mr, tmp + j * G, ac * G, v + j * q->vs, ac * q->vs, len);
 }
 
 static void FN(wino_grad_lanes)(const mg_wino_geom *q, const T *gy, const mg_wino_place *pl,
