@@ -715,10 +715,24 @@ static inline T *FN(wino_lane)(T *base, int64_t rows, int64_t ln, int64_t ch, in
     return base + (l / ln) * rows * ln + ch * ln + l % ln;
 }
 
-/* V for a block's tiles (lenp lanes, see mg_wino_places), 8 tiles of a channel at a time. */
+/* Asks for the planes of channel ch of samples [s0, s1] of `planes` (n, channels, plane) to be
+ * brought into the cache: the next channel's, while this one is transformed (its masked loads
+ * of 8 scattered rows would otherwise wait for memory whenever the passes of a training step
+ * have pushed the tensor out of the cache). */
+static inline void FN(wino_prefetch)(const T *planes, int64_t channels, int64_t plane,
+                                     int64_t ch, int64_t s0, int64_t s1)
+{
+    int64_t s, e;
+    for (s = s0; s <= s1; s++)
+        for (e = 0; e < plane; e += 64 / (int64_t)sizeof(T))
+            __builtin_prefetch(planes + (s * channels + ch) * plane + e);
+}
+
+/* V for a block's tiles (lenp lanes, see mg_wino_places; of samples s0 to s1), 8 tiles of a
+ * channel at a time. */
 static MG_WINO_INLINE void FN(wino_input_body)(const mg_wino_geom *q, const T *x,
                                                const mg_wino_place *pl, int64_t lenp, T *V,
-                                               int64_t ln)
+                                               int64_t ln, int64_t s0, int64_t s1)
 {
     const int G = MG_WINO_GROUP < ln ? MG_WINO_GROUP : (int)ln;
     int64_t ch, l;
@@ -728,6 +742,7 @@ static MG_WINO_INLINE void FN(wino_input_body)(const mg_wino_geom *q, const T *x
 #endif
     for (ch = 0; ch < q->cin; ch++) {
         const T *xc = x + ch * q->h * q->w;
+        if (ch + 1 < q->cin) FN(wino_prefetch)(x, q->cin, q->h * q->w, ch + 1, s0, s1);
         l = 0;
 #if MG_X86_SIMD
         if (avx2)
@@ -740,9 +755,11 @@ static MG_WINO_INLINE void FN(wino_input_body)(const mg_wino_geom *q, const T *x
     }
 }
 
-/* Y (plain rows, pb lanes) = A_r dy A_c^T for a block's tiles, from the output gradient gy. */
+/* Y (plain rows, pb lanes) = A_r dy A_c^T for a block's tiles (of samples s0 to s1), from the
+ * output gradient gy. */
 static MG_WINO_INLINE void FN(wino_grad_body)(const mg_wino_geom *q, const T *gy,
-                                              const mg_wino_place *pl, int64_t lenp, T *Y)
+                                              const mg_wino_place *pl, int64_t lenp, T *Y,
+                                              int64_t s0, int64_t s1)
 {
     int64_t co, l;
 #if MG_X86_SIMD
@@ -751,6 +768,7 @@ static MG_WINO_INLINE void FN(wino_grad_body)(const mg_wino_geom *q, const T *gy
 #endif
     for (co = 0; co < q->cout; co++) {
         const T *gc = gy + co * q->oh * q->ow;
+        if (co + 1 < q->cout) FN(wino_prefetch)(gy, q->cout, q->oh * q->ow, co + 1, s0, s1);
         l = 0;
 #if MG_X86_SIMD
         if (avx2)
@@ -866,9 +884,9 @@ static MG_WINO_INLINE void FN(wino_fwd_block_body)(const mg_wino_geom *q, const 
                                                    const T *bias, T *out, int64_t p0,
                                                    int64_t len, const FN(wino_bufs) *b)
 {
-    const int64_t lenp = FN(wino_lenp)(q, len);
+    const int64_t lenp = FN(wino_lenp)(q, len), per = q->th * q->tw;
     mg_wino_places(q, p0, len, lenp, b->pl);
-    FN(wino_input_body)(q, in, b->pl, lenp, b->V, cf->nr);
+    FN(wino_input_body)(q, in, b->pl, lenp, b->V, cf->nr, p0 / per, (p0 + len - 1) / per);
     FN(wino_products)(q, cf, Up, asz, b->V, lenp, b->MY);
     FN(wino_output_body)(q, b->MY, bias, b->pl, lenp, out);
 }
@@ -879,10 +897,11 @@ static MG_WINO_INLINE void FN(wino_wgrad_block_body)(const mg_wino_geom *q, cons
                                                      int64_t p0, int64_t len,
                                                      const FN(wino_bufs) *b)
 {
-    const int64_t lenp = FN(wino_lenp)(q, len);
+    const int64_t lenp = FN(wino_lenp)(q, len), per = q->th * q->tw;
+    const int64_t s0 = p0 / per, s1 = (p0 + len - 1) / per; /* the block's samples */
     mg_wino_places(q, p0, len, lenp, b->pl);
-    FN(wino_input_body)(q, x, b->pl, lenp, b->V, q->pb);
-    FN(wino_grad_body)(q, gy, b->pl, lenp, b->MY);
+    FN(wino_input_body)(q, x, b->pl, lenp, b->V, q->pb, s0, s1);
+    FN(wino_grad_body)(q, gy, b->pl, lenp, b->MY, s0, s1);
     /* k = len: the padding lanes hold copies of the last tile and must not count */
     FN(wino_wgrad_products)(q, cf, b->MY, b->V, len, first ? (T)0 : (T)1, Q, b->ap, b->bp);
 }
