@@ -2,7 +2,6 @@
  * micro-kernels in gemm_kernels.c), and the convolutions built on its driver (conv_tmpl.h) or,
  * for few input channels, on register-tiled AVX2 kernels (conv_direct_tmpl.h). */
 #include "gemm_kernels.h"
-#include "transpose8.h"
 
 #if MG_X86_SIMD
 #include <immintrin.h>

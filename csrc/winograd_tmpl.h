@@ -45,6 +45,8 @@
 #ifndef MG_WINO_COMMON
 #define MG_WINO_COMMON
 
+#include "transpose8.h"
+
 #define MG_WINO_XMAX 64  /* transform points of the largest tile, 8 x 8 */
 #define MG_WINO_GROUP 8  /* tiles transformed together (one AVX2 float vector) */
 /* Channels and output sides beyond this take the GEMM path: the scratch sizes below are then
