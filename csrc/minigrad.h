@@ -106,7 +106,8 @@ int mg_col2im_f64(const double *cols, double *x, int64_t n, int64_t c, int64_t h
  * convolution formula's size or less). bias may be NULL. Each sample is lowered with im2col
  * into a buffer that stays in cache and multiplied right away; outputs are written in place.
  * 3x3 stride-1 convolutions with at least 16 input and output channels (and the two gradients
- * below) use Winograd's F(4x4, 3x3) instead: 4x fewer multiplications (winograd_tmpl.h). */
+ * below) use Winograd's minimal filtering instead: tiles of 4x4, or from 8 samples of 6x6 with
+ * narrower bands at the edges, up to 5x fewer multiplications (winograd_tmpl.h). */
 int mg_conv2d_f32(const float *x, const float *w, const float *bias, float *y, int64_t n,
                   int64_t c, int64_t h, int64_t wd, int64_t o, int64_t groups, int64_t kh,
                   int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,

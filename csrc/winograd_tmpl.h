@@ -39,8 +39,8 @@
  *
  * Rounding: the transforms add and scale values of similar size, so the error is a small
  * multiple of the direct convolution's: in float32, about 1e-5 of the largest output value on
- * the benchmark layer, ten times the direct convolution's (bounded in
- * tests/backend/test_backend_winograd.py). */
+ * the benchmark layer in one-off measurements, ten times the direct convolution's
+ * (tests/backend/test_backend_winograd.py bounds it at 2e-5). */
 
 #ifndef MG_WINO_COMMON
 #define MG_WINO_COMMON
@@ -658,39 +658,29 @@ static MG_WINO_INLINE void FN(wino_a)(int m, const T *in, int64_t is, T *out, in
 }
 
 /* The portable twins of the AVX2 kernels above, on `len` <= 8 tiles of the kind of q: the
- * patches gathered into a small buffer, then the lane loops. */
-static void FN(wino_input_lanes)(const mg_wino_geom *q, const T *x, const mg_wino_place *pl,
-                                 int len, T *v)
+ * patches gathered into a small buffer, then the lane loops. FN(wino_patch_lanes) is
+ * mg_wino_patches8: the input's V = B_r^T d B_c (grad = 0, points vs apart) or the output
+ * gradient's Y = A_r dy A_c^T (grad = 1, points ms apart), src at the channel's sample 0. */
+static void FN(wino_patch_lanes)(const mg_wino_geom *q, int grad, const T *src,
+                                 const mg_wino_place *pl, int len, T *z)
 {
     T patch[MG_WINO_XMAX * MG_WINO_GROUP], tmp[MG_WINO_XMAX * MG_WINO_GROUP];
-    const int G = MG_WINO_GROUP, ar = q->ar, ac = q->ac;
+    const int G = MG_WINO_GROUP, ac = q->ac;
+    const int rows = grad ? q->mr : q->ar, cols = grad ? q->mc : q->ac; /* of a patch */
+    const int64_t stride = grad ? q->ow : q->w, zs = grad ? q->ms : q->vs;
+    void (*row_t)(int, const T *, int64_t, T *, int64_t, int) = grad ? FN(wino_a) : FN(wino_bt);
     int i, j, k;
     for (k = 0; k < len; k++)
-        for (i = 0; i < ar; i++)
-            for (j = 0; j < ac; j++)
-                patch[(i * ac + j) * G + k] = (pl[k].in_rows >> i & 1) && pl[k].in_cols[j]
-                                                  ? x[pl[k].at_in + i * q->w + j]
-                                                  : 0;
-    /* rows, tmp[i][b] = (d B_c)[i][b], then columns, V[a][b] = (B_r^T tmp)[a][b] */
-    for (i = 0; i < ar; i++) FN(wino_bt)(q->mc, patch + i * ac * G, G, tmp + i * ac * G, G, len);
-    for (j = 0; j < ac; j++)
-        FN(wino_bt)(q->mr, tmp + j * G, ac * G, v + j * q->vs, ac * q->vs, len);
-}
-
-static void FN(wino_grad_lanes)(const mg_wino_geom *q, const T *gy, const mg_wino_place *pl,
-                                int len, T *y)
-{
-    T patch[36 * MG_WINO_GROUP], tmp[48 * MG_WINO_GROUP];
-    const int G = MG_WINO_GROUP, mr = q->mr, mc = q->mc, ac = q->ac;
-    int i, j, k;
-    for (k = 0; k < len; k++)
-        for (i = 0; i < mr; i++)
-            for (j = 0; j < mc; j++)
-                patch[(i * mc + j) * G + k] =
-                    i < pl[k].rows && j < pl[k].cols ? gy[pl[k].at_out + i * q->ow + j] : 0;
-    /* rows, tmp[i][b] = (dy A_c^T)[i][b], then columns, Y[a][b] = (A_r tmp)[a][b] */
-    for (i = 0; i < mr; i++) FN(wino_a)(mc, patch + i * mc * G, G, tmp + i * ac * G, G, len);
-    for (j = 0; j < ac; j++) FN(wino_a)(mr, tmp + j * G, ac * G, y + j * q->ms, ac * q->ms, len);
+        for (i = 0; i < rows; i++)
+            for (j = 0; j < cols; j++) {
+                const int inside = grad ? i < pl[k].rows && j < pl[k].cols
+                                        : (pl[k].in_rows >> i & 1) && pl[k].in_cols[j];
+                patch[(i * cols + j) * G + k] =
+                    inside ? src[(grad ? pl[k].at_out : pl[k].at_in) + i * stride + j] : 0;
+            }
+    /* rows, tmp[i][b] = the row transform of patch row i, then columns, z[a][b] */
+    for (i = 0; i < rows; i++) row_t(q->mc, patch + i * cols * G, G, tmp + i * ac * G, G, len);
+    for (j = 0; j < ac; j++) row_t(q->mr, tmp + j * G, ac * G, z + j * zs, ac * zs, len);
 }
 
 static void FN(wino_output_lanes)(const mg_wino_geom *q, const T *m, T bias,
@@ -730,55 +720,35 @@ static inline void FN(wino_prefetch)(const T *planes, int64_t channels, int64_t 
             __builtin_prefetch(planes + (s * channels + ch) * plane + e);
 }
 
-/* V for a block's tiles (lenp lanes, see mg_wino_places; of samples s0 to s1), 8 tiles of a
- * channel at a time. */
-static MG_WINO_INLINE void FN(wino_input_body)(const mg_wino_geom *q, const T *x,
-                                               const mg_wino_place *pl, int64_t lenp, T *V,
-                                               int64_t ln, int64_t s0, int64_t s1)
+/* The transformed patches of a block's tiles (lenp lanes, see mg_wino_places; of samples s0
+ * to s1), 8 tiles of a channel at a time: the input's V (grad = 0, packed in slivers of ln
+ * lanes, see FN(wino_lane)) or the output gradient's Y (grad = 1, plain rows: ln = pb). */
+static MG_WINO_INLINE void FN(wino_patches_body)(const mg_wino_geom *q, int grad, const T *src,
+                                                 const mg_wino_place *pl, int64_t lenp, T *Z,
+                                                 int64_t ln, int64_t s0, int64_t s1)
 {
     const int G = MG_WINO_GROUP < ln ? MG_WINO_GROUP : (int)ln;
+    const int64_t channels = grad ? q->cout : q->cin, plane = grad ? q->oh * q->ow : q->h * q->w;
     int64_t ch, l;
 #if MG_X86_SIMD
     const int avx2 = sizeof(T) == sizeof(float) && G == 8 && mg_simd_level() >= MG_SIMD_AVX2;
     const mg_wino_avx2_kernels kern = mg_wino_avx2_for(q->mr, q->mc);
+    void (*patches8)(const float *, int64_t, const mg_wino_place *, float *, int64_t) =
+        grad ? kern.grad8 : kern.input8;
+    const int64_t stride = grad ? q->ow : q->w, zs = grad ? q->ms : q->vs;
 #endif
-    for (ch = 0; ch < q->cin; ch++) {
-        const T *xc = x + ch * q->h * q->w;
-        if (ch + 1 < q->cin) FN(wino_prefetch)(x, q->cin, q->h * q->w, ch + 1, s0, s1);
+    for (ch = 0; ch < channels; ch++) {
+        const T *sc = src + ch * plane;
+        if (ch + 1 < channels) FN(wino_prefetch)(src, channels, plane, ch + 1, s0, s1);
         l = 0;
 #if MG_X86_SIMD
         if (avx2)
             for (; l < lenp; l += 8)
-                kern.input8((const float *)xc, q->w, pl + l,
-                            (float *)FN(wino_lane)(V, q->cin, ln, ch, l), q->vs);
+                patches8((const float *)sc, stride, pl + l,
+                         (float *)FN(wino_lane)(Z, channels, ln, ch, l), zs);
 #endif
         for (; l < lenp; l += G)
-            FN(wino_input_lanes)(q, xc, pl + l, G, FN(wino_lane)(V, q->cin, ln, ch, l));
-    }
-}
-
-/* Y (plain rows, pb lanes) = A_r dy A_c^T for a block's tiles (of samples s0 to s1), from the
- * output gradient gy. */
-static MG_WINO_INLINE void FN(wino_grad_body)(const mg_wino_geom *q, const T *gy,
-                                              const mg_wino_place *pl, int64_t lenp, T *Y,
-                                              int64_t s0, int64_t s1)
-{
-    int64_t co, l;
-#if MG_X86_SIMD
-    const int avx2 = sizeof(T) == sizeof(float) && mg_simd_level() >= MG_SIMD_AVX2;
-    const mg_wino_avx2_kernels kern = mg_wino_avx2_for(q->mr, q->mc);
-#endif
-    for (co = 0; co < q->cout; co++) {
-        const T *gc = gy + co * q->oh * q->ow;
-        if (co + 1 < q->cout) FN(wino_prefetch)(gy, q->cout, q->oh * q->ow, co + 1, s0, s1);
-        l = 0;
-#if MG_X86_SIMD
-        if (avx2)
-            for (; l < lenp; l += 8)
-                kern.grad8((const float *)gc, q->ow, pl + l, (float *)Y + co * q->pb + l, q->ms);
-#endif
-        for (; l < lenp; l += MG_WINO_GROUP)
-            FN(wino_grad_lanes)(q, gc, pl + l, MG_WINO_GROUP, Y + co * q->pb + l);
+            FN(wino_patch_lanes)(q, grad, sc, pl + l, G, FN(wino_lane)(Z, channels, ln, ch, l));
     }
 }
 
@@ -847,15 +817,25 @@ static MG_WINO_INLINE void FN(wino_wgrad_products)(const mg_wino_geom *q, const 
     }
 }
 
-/* Scratch of one thread: V (X*cin*pb), M or Y (X*cout*pb), the tile places, and the packed
- * operands of FN(wino_wgrad_products). */
-static int64_t FN(wino_thread_elems)(const mg_wino_geom *q, const CFG *cf)
+/* Scratch of one thread, in this order: V (X*cin*pb), M or Y (X*cout*pb), for the weight
+ * gradient (`wgrad`) the packed operands of FN(wino_wgrad_products), then the tile places.
+ * Sets the offsets of the parts after V, in elements, and returns the total. */
+static int64_t FN(wino_parts)(const mg_wino_geom *q, const CFG *cf, int wgrad, int64_t off[4])
 {
-    int64_t places = q->pb * (int64_t)sizeof(mg_wino_place) / (int64_t)sizeof(T) + 1;
-    int64_t apad = (q->cout + cf->mr - 1) / cf->mr * cf->mr;
-    int64_t bpad = (q->cin + cf->nr - 1) / cf->nr * cf->nr;
-    return q->X * (q->vs + q->ms) + FN(lines)(places) + FN(lines)(apad * q->pb) +
-           FN(lines)(bpad * q->pb);
+    const int64_t places = q->pb * (int64_t)sizeof(mg_wino_place) / (int64_t)sizeof(T) + 1;
+    const int64_t apad = (q->cout + cf->mr - 1) / cf->mr * cf->mr;
+    const int64_t bpad = (q->cin + cf->nr - 1) / cf->nr * cf->nr;
+    off[0] = q->X * q->vs;                                  /* M or Y */
+    off[1] = off[0] + q->X * q->ms;                         /* packed Y */
+    off[2] = off[1] + (wgrad ? FN(lines)(apad * q->pb) : 0); /* packed V^T */
+    off[3] = off[2] + (wgrad ? FN(lines)(bpad * q->pb) : 0); /* places */
+    return off[3] + FN(lines)(places);
+}
+
+static int64_t FN(wino_thread_elems)(const mg_wino_geom *q, const CFG *cf, int wgrad)
+{
+    int64_t off[4];
+    return FN(wino_parts)(q, cf, wgrad, off);
 }
 
 typedef struct {
@@ -863,14 +843,16 @@ typedef struct {
     mg_wino_place *pl;
 } FN(wino_bufs);
 
-static FN(wino_bufs) FN(wino_split)(const mg_wino_geom *q, const CFG *cf, T *base)
+static FN(wino_bufs) FN(wino_split)(const mg_wino_geom *q, const CFG *cf, int wgrad, T *base)
 {
     FN(wino_bufs) b;
+    int64_t off[4];
+    FN(wino_parts)(q, cf, wgrad, off);
     b.V = base;
-    b.MY = b.V + q->X * q->vs;
-    b.ap = b.MY + q->X * q->ms;
-    b.bp = b.ap + FN(lines)((q->cout + cf->mr - 1) / cf->mr * cf->mr * q->pb);
-    b.pl = (mg_wino_place *)(b.bp + FN(lines)((q->cin + cf->nr - 1) / cf->nr * cf->nr * q->pb));
+    b.MY = base + off[0];
+    b.ap = base + off[1];
+    b.bp = base + off[2];
+    b.pl = (mg_wino_place *)(base + off[3]);
     return b;
 }
 
@@ -888,7 +870,7 @@ static MG_WINO_INLINE void FN(wino_fwd_block_body)(const mg_wino_geom *q, const 
 {
     const int64_t lenp = FN(wino_lenp)(q, len), per = q->th * q->tw;
     mg_wino_places(q, p0, len, lenp, b->pl);
-    FN(wino_input_body)(q, in, b->pl, lenp, b->V, cf->nr, p0 / per, (p0 + len - 1) / per);
+    FN(wino_patches_body)(q, 0, in, b->pl, lenp, b->V, cf->nr, p0 / per, (p0 + len - 1) / per);
     FN(wino_products)(q, cf, Up, asz, b->V, lenp, b->MY);
     FN(wino_output_body)(q, b->MY, bias, b->pl, lenp, out);
 }
@@ -902,8 +884,8 @@ static MG_WINO_INLINE void FN(wino_wgrad_block_body)(const mg_wino_geom *q, cons
     const int64_t lenp = FN(wino_lenp)(q, len), per = q->th * q->tw;
     const int64_t s0 = p0 / per, s1 = (p0 + len - 1) / per; /* the block's samples */
     mg_wino_places(q, p0, len, lenp, b->pl);
-    FN(wino_input_body)(q, x, b->pl, lenp, b->V, q->pb, s0, s1);
-    FN(wino_grad_body)(q, gy, b->pl, lenp, b->MY, s0, s1);
+    FN(wino_patches_body)(q, 0, x, b->pl, lenp, b->V, q->pb, s0, s1);
+    FN(wino_patches_body)(q, 1, gy, b->pl, lenp, b->MY, q->pb, s0, s1);
     /* k = len: the padding lanes hold copies of the last tile and must not count */
     FN(wino_wgrad_products)(q, cf, b->MY, b->V, len, first ? (T)0 : (T)1, Q, b->ap, b->bp);
 }
@@ -954,13 +936,13 @@ static int FN(wino_run_forward)(const mg_wino_geom *q, const CFG *cf, const T *i
     void (*block)(const mg_wino_geom *, const CFG *, const T *, const T *, int64_t, const T *,
                   T *, int64_t, int64_t, const FN(wino_bufs) *) = MG_WINO_PICK(wino_fwd_block);
     if ((int64_t)nt > q->blocks) nt = (int)q->blocks;
-    per = FN(wino_thread_elems)(q, cf);
+    per = FN(wino_thread_elems)(q, cf, 0);
     if (!mg_mul_ok(per, nt, &total) || !mg_mul_ok(total, (int64_t)sizeof(T), &total))
         return MG_EOVERFLOW;
     scratch = (T *)mg_aligned_alloc((size_t)total);
     if (!scratch) return MG_ENOMEM;
     MG_PARALLEL_FOR(t, nt, {
-        FN(wino_bufs) b = FN(wino_split)(q, cf, scratch + t * per);
+        FN(wino_bufs) b = FN(wino_split)(q, cf, 0, scratch + t * per);
         int64_t b0, b1, blk;
         mg_conv_share(q->blocks, t, nt, &b0, &b1);
         for (blk = b0; blk < b1; blk++) {
@@ -1154,14 +1136,14 @@ static int FN(wino_weight_grad_kind)(const mg_wino_geom *q, const CFG *cf, const
     if ((int64_t)nt > q->blocks) nt = (int)q->blocks;
     /* per thread: its sum Q (X matrices cout x cin, q->qs apart), then the block buffers */
     qsz = FN(lines)(q->X * q->qs);
-    per = qsz + FN(wino_thread_elems)(q, cf);
+    per = qsz + FN(wino_thread_elems)(q, cf, 1);
     if (!mg_mul_ok(per, nt, &total) || !mg_mul_ok(total, (int64_t)sizeof(T), &total))
         return MG_EOVERFLOW;
     scratch = (T *)mg_aligned_alloc((size_t)total);
     if (!scratch) return MG_ENOMEM;
     MG_PARALLEL_FOR(t, nt, {
         T *Q = scratch + t * per;
-        FN(wino_bufs) b = FN(wino_split)(q, cf, Q + qsz);
+        FN(wino_bufs) b = FN(wino_split)(q, cf, 1, Q + qsz);
         int64_t b0, b1, blk;
         mg_conv_share(q->blocks, t, nt, &b0, &b1);
         for (blk = b0; blk < b1; blk++) {
