@@ -128,10 +128,78 @@ MG_GENERIC_UKR(ukr_f64_generic, double, GEN_MR, GEN_NR_F64)
         TILE_STORE_ROW(T, VT, LOADU, STOREU, MUL, FMA, SET1, W, 5, c50, c51)                      \
     }
 
+/* The bottom edge of C: the first `rows` (1 to 5) rows of the 6-row kernel's tile, from the
+ * same packed slivers with the same operations per element (so the same bits), at a cost in
+ * proportion to the rows (a full tile computed into scratch costs as much as 6 rows). The
+ * accumulators are named variables: GCC keeps an array in memory across the k loop. */
+#define EDGE_FMA(BCAST, FMA, R, X0, X1)                                                           \
+    if (rows > (R)) {                                                                             \
+        av = BCAST(a + (R));                                                                      \
+        X0 = FMA(av, b0, X0);                                                                     \
+        X1 = FMA(av, b1, X1);                                                                     \
+    }
+#define MG_SIMD_UKR_EDGE(NAME, TARGET, T, VT, W, ZERO, LOAD, LOADU, STOREU, BCAST, FMA, MUL, SET1)  \
+    TARGET static inline void NAME##_rows(int64_t k, const T *MG_RESTRICT a,                      \
+                                          const T *MG_RESTRICT b, T *MG_RESTRICT c, int64_t ldc,  \
+                                          T alpha, T beta, const int rows)                        \
+    {                                                                                             \
+        VT c00 = ZERO(), c01 = ZERO(), c10 = ZERO(), c11 = ZERO(), c20 = ZERO(), c21 = ZERO();    \
+        VT c30 = ZERO(), c31 = ZERO(), c40 = ZERO(), c41 = ZERO();                                \
+        VT b0, b1, av;                                                                            \
+        int64_t p;                                                                                \
+        int i;                                                                                    \
+        for (p = 0; p < k; p++) {                                                                 \
+            b0 = LOAD(b);                                                                         \
+            b1 = LOAD(b + (W));                                                                   \
+            EDGE_FMA(BCAST, FMA, 0, c00, c01)                                                     \
+            EDGE_FMA(BCAST, FMA, 1, c10, c11)                                                     \
+            EDGE_FMA(BCAST, FMA, 2, c20, c21)                                                     \
+            EDGE_FMA(BCAST, FMA, 3, c30, c31)                                                     \
+            EDGE_FMA(BCAST, FMA, 4, c40, c41)                                                     \
+            a += 6;                                                                               \
+            b += 2 * (W);                                                                         \
+        }                                                                                         \
+        {                                                                                         \
+            /* the full kernel's epilogue, row by row */                                          \
+            VT acc[5][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}};          \
+            for (i = 0; i < rows; i++) {                                                          \
+                T *cr = c + i * ldc;                                                              \
+                VT r0 = acc[i][0], r1 = acc[i][1];                                                \
+                if (!(alpha == 1 && beta == 0)) {                                                 \
+                    r0 = MUL(SET1(alpha), r0);                                                    \
+                    r1 = MUL(SET1(alpha), r1);                                                    \
+                    if (beta != 0) {                                                              \
+                        r0 = FMA(SET1(beta), LOADU(cr), r0);                                      \
+                        r1 = FMA(SET1(beta), LOADU(cr + (W)), r1);                                \
+                    }                                                                             \
+                }                                                                                 \
+                STOREU(cr, r0);                                                                   \
+                STOREU(cr + (W), r1);                                                             \
+            }                                                                                     \
+        }                                                                                         \
+    }                                                                                             \
+    TARGET static void NAME(int64_t k, const T *a, const T *b, T *c, int64_t ldc, T alpha, T beta, \
+                            int rows)                                                             \
+    {                                                                                             \
+        switch (rows) { /* constant row counts: only the live accumulators are kept */            \
+        case 1: NAME##_rows(k, a, b, c, ldc, alpha, beta, 1); break;                              \
+        case 2: NAME##_rows(k, a, b, c, ldc, alpha, beta, 2); break;                              \
+        case 3: NAME##_rows(k, a, b, c, ldc, alpha, beta, 3); break;                              \
+        case 4: NAME##_rows(k, a, b, c, ldc, alpha, beta, 4); break;                              \
+        default: NAME##_rows(k, a, b, c, ldc, alpha, beta, 5); break;                             \
+        }                                                                                         \
+    }
+
 MG_SIMD_UKR_6x2W(ukr_f32_avx2, MG_TARGET_AVX2, float, __m256, 8, _mm256_setzero_ps,
                  _mm256_load_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_broadcast_ss,
                  _mm256_fmadd_ps, _mm256_mul_ps, _mm256_set1_ps)
 MG_SIMD_UKR_6x2W(ukr_f64_avx2, MG_TARGET_AVX2, double, __m256d, 4, _mm256_setzero_pd,
+                 _mm256_load_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_broadcast_sd,
+                 _mm256_fmadd_pd, _mm256_mul_pd, _mm256_set1_pd)
+MG_SIMD_UKR_EDGE(ukr_edge_f32_avx2, MG_TARGET_AVX2, float, __m256, 8, _mm256_setzero_ps,
+                 _mm256_load_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_broadcast_ss,
+                 _mm256_fmadd_ps, _mm256_mul_ps, _mm256_set1_ps)
+MG_SIMD_UKR_EDGE(ukr_edge_f64_avx2, MG_TARGET_AVX2, double, __m256d, 4, _mm256_setzero_pd,
                  _mm256_load_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_broadcast_sd,
                  _mm256_fmadd_pd, _mm256_mul_pd, _mm256_set1_pd)
 
@@ -223,6 +291,7 @@ void mg_gemm_config_f32(int simd_level, mg_gemm_cfg_f32 *cfg)
     if (simd_level >= MG_SIMD_AVX512) {
         cfg->mr = 6; cfg->nr = 32; cfg->mc = 144; cfg->kc = 256; cfg->nc = 4096;
         cfg->ukr = ukr_f32_avx512;
+        cfg->ukr_edge = NULL;
         cfg->pack_a_t = pack_a_t_f32_avx2; /* AVX-512 CPUs have AVX2; B slivers are 32 wide */
         cfg->pack_b_t = cfg->pack_b_n = NULL;
         return;
@@ -230,6 +299,7 @@ void mg_gemm_config_f32(int simd_level, mg_gemm_cfg_f32 *cfg)
     if (simd_level >= MG_SIMD_AVX2) {
         cfg->mr = 6; cfg->nr = 16; cfg->mc = MG_S_MC; cfg->kc = MG_S_KC; cfg->nc = 4080;
         cfg->ukr = ukr_f32_avx2;
+        cfg->ukr_edge = ukr_edge_f32_avx2;
         cfg->pack_a_t = pack_a_t_f32_avx2;
         cfg->pack_b_t = pack_b_t_f32_avx2;
         cfg->pack_b_n = pack_b_n_f32_avx2;
@@ -240,6 +310,7 @@ void mg_gemm_config_f32(int simd_level, mg_gemm_cfg_f32 *cfg)
 #endif
     cfg->mr = GEN_MR; cfg->nr = GEN_NR_F32; cfg->mc = 128; cfg->kc = 256; cfg->nc = 4096;
     cfg->ukr = ukr_f32_generic;
+    cfg->ukr_edge = NULL;
     cfg->pack_a_t = cfg->pack_b_t = cfg->pack_b_n = NULL;
 }
 
@@ -249,12 +320,14 @@ void mg_gemm_config_f64(int simd_level, mg_gemm_cfg_f64 *cfg)
     if (simd_level >= MG_SIMD_AVX512) {
         cfg->mr = 6; cfg->nr = 16; cfg->mc = 72; cfg->kc = 256; cfg->nc = 4080;
         cfg->ukr = ukr_f64_avx512;
+        cfg->ukr_edge = NULL;
         cfg->pack_a_t = cfg->pack_b_t = cfg->pack_b_n = NULL;
         return;
     }
     if (simd_level >= MG_SIMD_AVX2) {
         cfg->mr = 6; cfg->nr = 8; cfg->mc = MG_D_MC; cfg->kc = MG_D_KC; cfg->nc = 4080;
         cfg->ukr = ukr_f64_avx2;
+        cfg->ukr_edge = ukr_edge_f64_avx2;
         cfg->pack_a_t = cfg->pack_b_t = NULL;
         cfg->pack_b_n = pack_b_n_f64_avx2;
         return;
@@ -264,5 +337,6 @@ void mg_gemm_config_f64(int simd_level, mg_gemm_cfg_f64 *cfg)
 #endif
     cfg->mr = GEN_MR; cfg->nr = GEN_NR_F64; cfg->mc = 64; cfg->kc = 256; cfg->nc = 4096;
     cfg->ukr = ukr_f64_generic;
+    cfg->ukr_edge = NULL;
     cfg->pack_a_t = cfg->pack_b_t = cfg->pack_b_n = NULL;
 }

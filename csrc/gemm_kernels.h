@@ -10,6 +10,11 @@ typedef void (*mg_ukr_f32)(int64_t k, const float *a, const float *b, float *c, 
                            float alpha, float beta);
 typedef void (*mg_ukr_f64)(int64_t k, const double *a, const double *b, double *c, int64_t ldc,
                            double alpha, double beta);
+/* The same for only the first `rows` (1 to MR-1) rows of the tile; C's other rows untouched. */
+typedef void (*mg_ukr_edge_f32)(int64_t k, const float *a, const float *b, float *c, int64_t ldc,
+                                float alpha, float beta, int rows);
+typedef void (*mg_ukr_edge_f64)(int64_t k, const double *a, const double *b, double *c,
+                                int64_t ldc, double alpha, double beta, int rows);
 
 /* Register tile (mr, nr) and cache blocks (mc: rows of A kept in L2, kc: depth, nc: columns of
  * B kept in L3). mc is a multiple of mr and nc of nr. */
@@ -24,6 +29,7 @@ typedef struct {
     int mr, nr;
     int64_t mc, kc, nc;
     mg_ukr_f32 ukr;
+    mg_ukr_edge_f32 ukr_edge; /* NULL: edge tiles go through a scratch tile */
     mg_pack_f32 pack_a_t, pack_b_t, pack_b_n;
 } mg_gemm_cfg_f32;
 
@@ -31,6 +37,7 @@ typedef struct {
     int mr, nr;
     int64_t mc, kc, nc;
     mg_ukr_f64 ukr;
+    mg_ukr_edge_f64 ukr_edge;
     mg_pack_f64 pack_a_t, pack_b_t, pack_b_n;
 } mg_gemm_cfg_f64;
 

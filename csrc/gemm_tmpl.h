@@ -153,6 +153,8 @@ static inline void FN(sliver_times_block)(const CFG *cf, int64_t mc, int64_t nr,
         T *cp = c + ir * ldc;
         if (mr == MR && nr == NR) {
             cf->ukr(kc, ap, bp, cp, ldc, alpha, bt);
+        } else if (nr == NR && cf->ukr_edge) {
+            cf->ukr_edge(kc, ap, bp, cp, ldc, alpha, bt, (int)mr);
         } else {
             int64_t i, j;
             cf->ukr(kc, ap, bp, tile, NR, (T)1, (T)0);
