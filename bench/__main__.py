@@ -18,7 +18,6 @@ import traceback
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "MINIGRAD_NUM_THREADS")
 LIBS = ("minigrad", "numpy", "torch")
-GOAL_ROUNDS = 3
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -57,7 +56,7 @@ def selected(cases, pattern: str) -> list:
 def run_case(c, quick: bool, min_time: float, warmup_time: float, have_torch: bool) -> dict:
     """Build, check and time one case; failures are recorded in the entry, never raised."""
     from bench.cases import Skip
-    from bench.timer import measure
+    from bench.timer import GOAL_ROUNDS, measure
 
     entry: dict = {"group": c.group, "name": c.name, "status": "ok", "check": "n/a"}
     for lib in LIBS:
@@ -78,12 +77,14 @@ def run_case(c, quick: bool, min_time: float, warmup_time: float, have_torch: bo
             entry["check"] = f"FAILED: {_short_error(e)}"
     # A case with a speed goal is timed in GOAL_ROUNDS rounds, each library once per round,
     # and each library's median round is kept: a burst of load from another process then
-    # lands in one round of one library instead of deciding the goal.
+    # lands in a round or two of one library instead of deciding the goal. The order of the
+    # libraries turns round every other round, so that none always runs right after another
+    # library's threads (which may still be spinning).
     rounds = GOAL_ROUNDS if c.targets and not quick else 1
     try:
         timed: dict = {}
-        for _ in range(rounds):
-            for lib in LIBS:
+        for r in range(rounds):
+            for lib in (LIBS if r % 2 == 0 else LIBS[::-1]):
                 fn = getattr(impl, lib)
                 if fn is None or (lib == "torch" and not have_torch):
                     continue

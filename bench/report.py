@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+from bench.timer import GOAL_ROUNDS
+
 
 def fmt_time(seconds: float | None) -> str:
     if seconds is None:
@@ -163,8 +165,8 @@ def markdown(runs: list, command: str) -> str:
              "root (add `--quick` for a fast smoke run). Method: warm-up, then timed blocks "
              "until at least 5 blocks and the minimum time, as `torch.utils.benchmark` does; "
              "times are medians per call, ± the interquartile range of the blocks; cases with "
-             "a speed goal are timed in 3 rounds (each library once per round) and keep each "
-             "library's median round. Every "
+             f"a speed goal are timed in {GOAL_ROUNDS} rounds (each library once per round, the "
+             "order reversed every other round) and keep each library's median round. Every "
              "library gets the same thread count, data and dtype (float32 unless the case "
              "says float64). \"agrees\" is the check that minigrad's result equals the NumPy "
              "baseline's (the textbook implementations in `bench/textbook/`). The MNIST case "

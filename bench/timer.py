@@ -7,6 +7,10 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+# Rounds for a case with a speed goal: every library is timed once per round, and each keeps
+# its median round (see bench/__main__.py).
+GOAL_ROUNDS = 5
+
 
 @dataclass
 class Measurement:

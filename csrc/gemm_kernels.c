@@ -129,9 +129,10 @@ MG_GENERIC_UKR(ukr_f64_generic, double, GEN_MR, GEN_NR_F64)
     }
 
 /* The bottom edge of C: the first `rows` (1 to 5) rows of the 6-row kernel's tile, from the
- * same packed slivers with the same operations per element (so the same bits), at a cost in
- * proportion to the rows (a full tile computed into scratch costs as much as 6 rows). The
- * accumulators are named variables: GCC keeps an array in memory across the k loop. */
+ * same packed slivers with the same operations per element (so the same bits). It is cheaper
+ * than a full tile computed into scratch, though not in proportion to the rows: with few rows
+ * the latency of the accumulator chains bounds it. The accumulators are named variables
+ * because GCC keeps an array in memory across the k loop. */
 #define EDGE_FMA(BCAST, FMA, R, X0, X1)                                                           \
     if (rows > (R)) {                                                                             \
         av = BCAST(a + (R));                                                                      \

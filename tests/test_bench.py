@@ -169,18 +169,23 @@ def test_run_case_records_skips_errors_and_failed_checks():
     assert results[2]["minigrad"] > 0 and results[2]["torch"] is None
 
 
-def test_goal_cases_keep_the_median_of_three_interleaved_rounds(monkeypatch):
-    """Rounds alternate the libraries, and a slow outlier round does not set the result."""
+def test_goal_cases_keep_the_median_of_interleaved_rounds(monkeypatch):
+    """Rounds alternate the libraries, in turned-round order every other round, and slow
+    outlier rounds do not set the result."""
     import bench.timer
-    from bench.__main__ import GOAL_ROUNDS, run_case
+    from bench.__main__ import run_case
     from bench.cases import Case
-    from bench.timer import Measurement
+    from bench.timer import GOAL_ROUNDS, Measurement
 
-    order, per_round = [], iter([5.0, 1.0, 2.0, 9.0, 3.0, 4.0])
+    # (ours, theirs) per round; theirs runs first in the odd rounds
+    per_round = [(5.0, 1.0), (9.0, 2.0), (3.0, 9.0), (4.0, 8.0), (1.0, 3.0)]
+    times = iter([t for r, (o, th) in enumerate(per_round) for t in ((o, th) if r % 2 == 0
+                                                                      else (th, o))])
+    order = []
 
     def fake_measure(fn, **kwargs):
         order.append(fn.__name__)
-        return Measurement(next(per_round), 0.0, 5, 1)
+        return Measurement(next(times), 0.0, 5, 1)
 
     def ours():
         pass
@@ -192,8 +197,9 @@ def test_goal_cases_keep_the_median_of_three_interleaved_rounds(monkeypatch):
     case = Case("g", "goal", lambda quick: Impl(minigrad=ours, numpy=theirs),
                 [Target("issue 3", "numpy", 1.0)])
     entry = run_case(case, False, 0.001, 0.0, False)
-    assert GOAL_ROUNDS == 3 and order == ["ours", "theirs"] * 3
-    assert entry["minigrad"] == 3.0 and entry["numpy"] == 4.0  # medians of (5, 2, 3), (1, 9, 4)
+    assert GOAL_ROUNDS == 5
+    assert order == ["ours", "theirs", "theirs", "ours"] * 2 + ["ours", "theirs"]
+    assert entry["minigrad"] == 4.0 and entry["numpy"] == 3.0  # medians of the five rounds
 
 
 # ---- the textbook baselines --------------------------------------------------------------
