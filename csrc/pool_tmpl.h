@@ -72,7 +72,9 @@ int FN(mg_max_pool2d)(const T *x, T *y, int64_t *idx, int64_t nc, int64_t h, int
                 /* Full 2x2 windows (the usual 2x2 pooling), branch-free; same visiting order
                  * and rule as below, so the same result. */
                 const T *r0 = xp + ih0 * w, *r1 = r0 + w;
-                int64_t ox_full = sw > 0 ? (w - 2) / sw + 1 : 0; /* windows with iw+1 < w */
+                /* windows with iw + 1 < w (none when w < 2: C division truncates -1 / sw
+                 * to 0, which would count one) */
+                int64_t ox_full = w >= 2 && sw > 0 ? (w - 2) / sw + 1 : 0;
                 if (ox_full > ow) ox_full = ow;
                 if (sw == 2) ox = FN(max2x2_s2_row)(r0, r1, ih0 * w, w, ox_full, yp + oy * ow,
                                                     ip + oy * ow);

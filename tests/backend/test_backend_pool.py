@@ -35,6 +35,19 @@ def _values(rng, shape, dtype, ties):
     return rng.standard_normal(shape).astype(dtype)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("stride", [(1, 2), (2, 2), (3, 2)])
+def test_max_pool2d_2x2_window_wider_than_a_one_column_input(dtype, stride):
+    """ceil_mode lets a 2x2 window hang past a 1-wide input. The fast 2x2 path once counted
+    such a window as whole and read column 1, which is the next plane's first value for the
+    first plane: here a 100 that must not win."""
+    x = np.array([[[[-1.0], [-2.0]], [[100.0], [100.0]]]], dtype)  # (1, 2, 2, 1)
+    out, idx = ACTIVE.max_pool2d(x, (2, 2), stride, (0, 0), (1, 1), True)
+    assert out.shape == (1, 2, 1, 1)
+    np.testing.assert_array_equal(out.ravel(), [-1.0, 100.0])
+    np.testing.assert_array_equal(idx.ravel(), [0, 0])
+
+
 @settings(max_examples=30, deadline=None)
 @given(case=pool_case(), dtype=st.sampled_from(DTYPES), ties=st.booleans(),
        seed=st.integers(0, 2**16))
