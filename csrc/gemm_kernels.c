@@ -191,18 +191,19 @@ MG_GENERIC_UKR(ukr_f64_generic, double, GEN_MR, GEN_NR_F64)
         }                                                                                         \
     }
 
-MG_SIMD_UKR_6x2W(ukr_f32_avx2, MG_TARGET_AVX2, float, __m256, 8, _mm256_setzero_ps,
-                 _mm256_load_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_broadcast_ss,
-                 _mm256_fmadd_ps, _mm256_mul_ps, _mm256_set1_ps)
-MG_SIMD_UKR_6x2W(ukr_f64_avx2, MG_TARGET_AVX2, double, __m256d, 4, _mm256_setzero_pd,
-                 _mm256_load_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_broadcast_sd,
-                 _mm256_fmadd_pd, _mm256_mul_pd, _mm256_set1_pd)
-MG_SIMD_UKR_EDGE(ukr_edge_f32_avx2, MG_TARGET_AVX2, float, __m256, 8, _mm256_setzero_ps,
-                 _mm256_load_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_broadcast_ss,
-                 _mm256_fmadd_ps, _mm256_mul_ps, _mm256_set1_ps)
-MG_SIMD_UKR_EDGE(ukr_edge_f64_avx2, MG_TARGET_AVX2, double, __m256d, 4, _mm256_setzero_pd,
-                 _mm256_load_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_broadcast_sd,
-                 _mm256_fmadd_pd, _mm256_mul_pd, _mm256_set1_pd)
+/* The AVX2 intrinsics each kernel macro takes, after (NAME, TARGET); MG_APPLY expands them
+ * into separate arguments before the kernel macro counts its arguments. */
+#define MG_APPLY(MACRO, ...) MACRO(__VA_ARGS__)
+#define MG_AVX2_F32 float, __m256, 8, _mm256_setzero_ps, _mm256_load_ps, _mm256_loadu_ps,          \
+                    _mm256_storeu_ps, _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_mul_ps,        \
+                    _mm256_set1_ps
+#define MG_AVX2_F64 double, __m256d, 4, _mm256_setzero_pd, _mm256_load_pd, _mm256_loadu_pd,        \
+                    _mm256_storeu_pd, _mm256_broadcast_sd, _mm256_fmadd_pd, _mm256_mul_pd,        \
+                    _mm256_set1_pd
+MG_APPLY(MG_SIMD_UKR_6x2W, ukr_f32_avx2, MG_TARGET_AVX2, MG_AVX2_F32)
+MG_APPLY(MG_SIMD_UKR_6x2W, ukr_f64_avx2, MG_TARGET_AVX2, MG_AVX2_F64)
+MG_APPLY(MG_SIMD_UKR_EDGE, ukr_edge_f32_avx2, MG_TARGET_AVX2, MG_AVX2_F32)
+MG_APPLY(MG_SIMD_UKR_EDGE, ukr_edge_f64_avx2, MG_TARGET_AVX2, MG_AVX2_F64)
 
 /* ---- AVX2 transposing packers (f32): 8x8 in-register transposes ------------------------ */
 /* A sliver, 6 rows of a row-major A: dst[p*6 + i] = src[i*ld + p]. */
