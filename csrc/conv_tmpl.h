@@ -123,15 +123,9 @@ static inline void mg_conv_share(int64_t n, int t, int nt, int64_t *s0, int64_t 
 
 /* ---- GEMM with a pre-packed A ---------------------------------------------------------- */
 /* The weight is the same matrix for every sample: it is packed once per call, in exactly the
- * blocking gemm_block uses (k cut into equal slabs; slab pc's m rows as MR-slivers at
+ * blocking gemm_block uses (k cut by FN(kslab); slab pc's m rows as MR-slivers at
  * ap + pc * mpad), and FN(gemm_apacked) then runs gemm_block's single-thread loops without
  * packing A: the same arithmetic, so the same bits as FN(gemm_run). */
-
-static int64_t FN(kslab)(const CFG *cf, int64_t k)
-{
-    int64_t nk = (k + cf->kc - 1) / cf->kc;
-    return (k + nk - 1) / nk;
-}
 
 /* Elements of the packed copy of an m x k A. */
 static int64_t FN(apacked_size)(const CFG *cf, int64_t m, int64_t k)

@@ -170,6 +170,15 @@ static inline void FN(sliver_times_block)(const CFG *cf, int64_t mc, int64_t nr,
     }
 }
 
+/* The depth of gemm_block's k slabs: k cut into equal slabs of at most cf->kc (a thin last slab
+ * would cost a full pass over C for little work). It depends on k only, so results stay
+ * reproducible; the convolutions' pre-packed weights (conv_tmpl.h) use the same cut. */
+static int64_t FN(kslab)(const CFG *cf, int64_t k)
+{
+    int64_t nk = (k + cf->kc - 1) / cf->kc;
+    return (k + nk - 1) / nk;
+}
+
 /* One thread's share: C[0:m, 0:n] (already offset) with its own packing buffers. */
 static void FN(gemm_block)(const CFG *cf, int64_t m, int64_t n, int64_t k, T alpha, const T *a,
                            int64_t rsa, int64_t csa, const T *b, int64_t rsb, int64_t csb, T beta,
@@ -177,9 +186,7 @@ static void FN(gemm_block)(const CFG *cf, int64_t m, int64_t n, int64_t k, T alp
 {
     const int NR = cf->nr;
     int64_t jc, pc, ic, jr;
-    /* k is cut into equal slabs of at most cf->kc (a thin last slab would cost a full pass over
-     * C for little work); the cut depends on k only, so results stay reproducible */
-    int64_t nk = (k + cf->kc - 1) / cf->kc, kslab = (k + nk - 1) / nk;
+    int64_t kslab = FN(kslab)(cf, k);
     T tile[6 * 32]; /* edge tiles: the micro-kernel writes here, then the valid part is copied */
     for (jc = 0; jc < n; jc += cf->nc) {
         int64_t nc = n - jc < cf->nc ? n - jc : cf->nc;
