@@ -1,5 +1,5 @@
-/* conv_direct_tmpl.h -- the three conv2d kernels for layers with few input channels (the first
- * layer of a CNN), without the packed GEMM; included by conv_tmpl.h after im2col / col2im.
+/* conv_direct_tmpl.h -- conv2d's forward and backward for layers with few input channels (the
+ * first layer of a CNN), without the packed GEMM; included by conv_tmpl.h after im2col / col2im.
  * Needs: T, SFX, VEC (__m256 or __m256d), VOP(op) (_mm256_<op>_ps or _pd).
  *
  * With R = cg*kh*kw rows of columns per group (9 for one channel and a 3x3 kernel), the GEMMs
@@ -215,16 +215,7 @@ MG_TARGET_AVX2 static void FN(dk_gemm_nt)(int64_t m, int64_t r, int64_t n, const
 }
 #undef MG_DK_DOT
 
-/* The VW lanes of a vector of partial sums added pairwise (a fixed order); v is overwritten. */
-static inline T FN(dk_lanes_sum)(T *v)
-{
-    int w, q;
-    for (w = VW / 2; w > 0; w /= 2)
-        for (q = 0; q < w; q++) v[q] += v[q + w];
-    return v[0];
-}
-
-/* ---- the three convolutions ------------------------------------------------------------ */
+/* ---- the forward and the backward ------------------------------------------------------ */
 /* Scratch as FN(conv_scratch): the masks of the shifted im2col, `asz` elements per group (the
  * packed weights), and per thread a column buffer (none when the 1x1 kernel's columns are the
  * input itself) and `extra` more elements. */
@@ -269,68 +260,65 @@ static int FN(conv_direct)(const mg_conv_geom *g, const T *x, const T *wt, const
     return MG_OK;
 }
 
-/* cols_g (R x L) = W_g^T (R x og) @ gy_g (og x L) per sample and group, then col2im. */
-static int FN(conv_igrad_direct)(const mg_conv_geom *g, const T *gy, const T *wt, T *gx)
+/* The backward in one pass over gy: per sample, while its rows of gy are in L2, each of
+ * gx (cols_g (R x L) = W_g^T (R x og) @ gy_g (og x L), then col2im), gw (dW_g (og x R) +=
+ * gy_g @ cols_g^T) and gb (the row sums of gy) that is not NULL. Apart, these would each stream
+ * gy from memory. The weight and bias gradients keep partial sums per thread over its range of
+ * samples (vectors per weight, MG_SUM_LANES per bias), add their lanes at the end (range 0
+ * straight into gw and gb), and the ranges are added in order. */
+static int FN(conv_backward_direct)(const mg_conv_geom *g, const T *x, const T *gy,
+                                    const T *wt, T *gx, T *gw, T *gb)
 {
     FN(conv_scratch) sc;
-    int64_t bufsz, gi;
+    const int64_t wsz = gw ? g->o * g->R : 0, bsz = gb ? g->o : 0;
+    const int64_t parts = wsz * VW + bsz * MG_SUM_LANES;
+    int64_t bufsz, gi, i;
     const int nt = mg_conv_threads(g), pointwise = mg_conv_pointwise(g);
-    int t, err = FN(dk_scratch)(&sc, g, nt, FN(dk_packed_size)(g->R, g->og), &bufsz, 0);
+    int t, err = FN(dk_scratch)(&sc, g, nt, gx ? FN(dk_packed_size)(g->R, g->og) : 0, &bufsz,
+                                parts + wsz + bsz);
     if (err) return err;
     if (sc.masks) FN(conv_masks)(g, sc.masks);
-    for (gi = 0; gi < g->groups; gi++)
-        FN(dk_pack_a)(g->R, g->og, wt + gi * g->og * g->R, 1, g->R, NULL, sc.wpack + gi * sc.asz);
+    if (gx)
+        for (gi = 0; gi < g->groups; gi++)
+            FN(dk_pack_a)(g->R, g->og, wt + gi * g->og * g->R, 1, g->R, NULL,
+                          sc.wpack + gi * sc.asz);
     MG_PARALLEL_FOR(t, nt, {
-        int64_t s, s0, s1, gj;
-        T *buf = sc.per_thread ? sc.per_thread + t * sc.tsz : NULL;
+        int64_t s, s0, s1, gj, e;
+        /* [columns | weight parts | bias parts | weight sums | bias sums]; bufsz: whole lines
+         * (per_thread is not NULL: at least one of the sizes is not 0) */
+        T *buf = sc.per_thread + t * sc.tsz, *wpart = buf + bufsz, *bpart = wpart + wsz * VW;
+        T *wsums = t == 0 ? gw : wpart + parts, *bsums = t == 0 ? gb : wpart + parts + wsz;
         mg_conv_share(g->n, t, nt, &s0, &s1);
         for (s = s0; s < s1; s++) {
             const T *gys = gy + s * g->o * g->L;
-            T *gxs = gx + s * g->c * g->h * g->w, *cols = pointwise ? gxs : buf;
-            for (gj = 0; gj < g->groups; gj++)
-                FN(dk_gemm)(g->R, g->L, g->og, sc.wpack + gj * sc.asz, gys + gj * g->og * g->L,
-                            g->L, cols + gj * g->R * g->L, g->L, 1);
-            if (!pointwise) FN(conv_col2im)(g, buf, gxs, sc.masks);
-        }
-    });
-    mg_aligned_free(sc.base);
-    return MG_OK;
-}
-
-/* dW_g (og x R) = sum over samples of gy_g (og x L) @ cols_g^T. Each thread keeps a vector of
- * partial sums per weight over its range of samples and adds its lanes at the end (range 0
- * straight into gw); the ranges are added in order. */
-static int FN(conv_wgrad_direct)(const mg_conv_geom *g, const T *x, const T *gy, T *gw)
-{
-    FN(conv_scratch) sc;
-    const int64_t wsz = g->o * g->R;
-    int64_t bufsz, i;
-    const int nt = mg_conv_threads(g), pointwise = mg_conv_pointwise(g);
-    int t, err = FN(dk_scratch)(&sc, g, nt, 0, &bufsz, wsz * VW + wsz);
-    if (err) return err;
-    if (sc.masks) FN(conv_masks)(g, sc.masks);
-    MG_PARALLEL_FOR(t, nt, {
-        int64_t s, s0, s1, gi, e;
-        T *buf = sc.per_thread + t * sc.tsz, *part = buf + bufsz; /* bufsz: whole lines */
-        T *sums = t == 0 ? gw : part + wsz * VW;
-        mg_conv_share(g->n, t, nt, &s0, &s1);
-        for (s = s0; s < s1; s++) {
-            const T *gys = gy + s * g->o * g->L, *cols = x + s * g->c * g->h * g->w;
-            if (!pointwise) {
-                FN(conv_im2col)(g, cols, buf, sc.masks);
-                cols = buf;
+            if (gx) {
+                T *gxs = gx + s * g->c * g->h * g->w, *cols = pointwise ? gxs : buf;
+                for (gj = 0; gj < g->groups; gj++)
+                    FN(dk_gemm)(g->R, g->L, g->og, sc.wpack + gj * sc.asz,
+                                gys + gj * g->og * g->L, g->L, cols + gj * g->R * g->L, g->L, 1);
+                if (!pointwise) FN(conv_col2im)(g, buf, gxs, sc.masks);
             }
-            for (gi = 0; gi < g->groups; gi++)
-                FN(dk_gemm_nt)(g->og, g->R, g->L, gys + gi * g->og * g->L, g->L,
-                               cols + gi * g->R * g->L, g->L, s == s0,
-                               part + gi * g->og * g->R * VW, g->R);
+            if (gw) {
+                const T *cols = x + s * g->c * g->h * g->w;
+                if (!pointwise) {
+                    FN(conv_im2col)(g, cols, buf, sc.masks);
+                    cols = buf;
+                }
+                for (gj = 0; gj < g->groups; gj++)
+                    FN(dk_gemm_nt)(g->og, g->R, g->L, gys + gj * g->og * g->L, g->L,
+                                   cols + gj * g->R * g->L, g->L, s == s0,
+                                   wpart + gj * g->og * g->R * VW, g->R);
+            }
+            if (gb) FN(row_sums)(gys, g->o, g->L, bpart, s == s0);
         }
-        for (e = 0; e < wsz; e++) sums[e] = FN(dk_lanes_sum)(part + e * VW);
+        for (e = 0; e < wsz; e++) wsums[e] = FN(lanes_sum)(wpart + e * VW, VW);
+        for (e = 0; e < bsz; e++) bsums[e] = FN(lanes_sum)(bpart + e * MG_SUM_LANES, MG_SUM_LANES);
     });
     /* ranges are never empty (nt <= n) */
     for (t = 1; t < nt; t++) {
-        const T *p = sc.per_thread + t * sc.tsz + bufsz + wsz * VW;
-        for (i = 0; i < wsz; i++) gw[i] += p[i];
+        const T *sums = sc.per_thread + t * sc.tsz + bufsz + parts;
+        for (i = 0; i < wsz; i++) gw[i] += sums[i];
+        for (i = 0; i < bsz; i++) gb[i] += sums[wsz + i];
     }
     mg_aligned_free(sc.base);
     return MG_OK;

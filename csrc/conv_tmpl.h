@@ -1,8 +1,9 @@
-/* conv_tmpl.h -- conv2d forward, input gradient and weight gradient on the packed GEMM;
- * instantiated by gemm.c for float and double after gemm_tmpl.h (they call FN(gemm_run)).
- * Needs: T, SFX, CFG, CFG_GET, API_CONV, API_CONV_IGRAD, API_CONV_WGRAD, and VEC, VOP for
- * conv_direct_tmpl.h: layers with few input channels (small cg*kh*kw) go to its kernels, and
- * 3x3 stride-1 layers with many channels to Winograd's minimal filtering (winograd_tmpl.h).
+/* conv_tmpl.h -- conv2d forward, input gradient, weight gradient and the whole backward (with
+ * the bias gradient) on the packed GEMM; instantiated by gemm.c for float and double after
+ * gemm_tmpl.h (they call FN(gemm_run)). Needs: T, SFX, CFG, CFG_GET, API_CONV, API_CONV_IGRAD,
+ * API_CONV_WGRAD, API_CONV_BACKWARD, and VEC, VOP for conv_direct_tmpl.h: layers with few
+ * input channels (small cg*kh*kw) go to its kernels, and 3x3 stride-1 layers with many channels
+ * to Winograd's minimal filtering (winograd_tmpl.h).
  *
  * Each sample is lowered with im2col into a (C*kh*kw, OH*OW) buffer that stays in the core's L2
  * and is multiplied right away, and outputs are written in NCHW directly. A batch-wide column
@@ -362,6 +363,64 @@ static void FN(conv_col2im)(const mg_conv_geom *g, const T *cols, T *x, const T 
     FN(conv_col2im_base)(g, cols, x, masks);
 }
 
+/* ---- bias gradient: sums of the rows of gy --------------------------------------------- */
+/* Each row's sum is kept as MG_SUM_LANES partial sums, lane j adding the columns l with
+ * l % MG_SUM_LANES == j in order (4 AVX2 vectors of floats, 8 of doubles: enough independent
+ * additions to hide their latency), then added pairwise by FN(lanes_sum). The lanes are explicit,
+ * so the SSE2 and AVX2 compilations give the same bits. */
+#define MG_SUM_LANES 32
+
+/* part (m x MG_SUM_LANES) = (first ? 0 : part) + the lanes of the m rows of n columns, rows n
+ * apart. */
+static MG_CONV_INLINE void FN(row_sums_body)(const T *rows, int64_t m, int64_t n, T *part,
+                                             int first)
+{
+    int64_t i, l;
+    int j;
+    for (i = 0; i < m; i++, rows += n, part += MG_SUM_LANES) {
+        T acc[MG_SUM_LANES];
+        for (j = 0; j < MG_SUM_LANES; j++) acc[j] = first ? (T)0 : part[j];
+        for (l = 0; l + MG_SUM_LANES <= n; l += MG_SUM_LANES)
+            for (j = 0; j < MG_SUM_LANES; j++) acc[j] += rows[l + j];
+        for (j = 0; l + j < n; j++) acc[j] += rows[l + j];
+        for (j = 0; j < MG_SUM_LANES; j++) part[j] = acc[j];
+    }
+}
+
+static void FN(row_sums_base)(const T *rows, int64_t m, int64_t n, T *part, int first)
+{
+    FN(row_sums_body)(rows, m, n, part, first);
+}
+
+#if MG_X86_SIMD
+MG_TARGET_AVX2 static void FN(row_sums_avx2)(const T *rows, int64_t m, int64_t n, T *part,
+                                             int first)
+{
+    FN(row_sums_body)(rows, m, n, part, first);
+}
+#endif
+
+static void FN(row_sums)(const T *rows, int64_t m, int64_t n, T *part, int first)
+{
+#if MG_X86_SIMD
+    if (mg_simd_level() >= MG_SIMD_AVX2) {
+        FN(row_sums_avx2)(rows, m, n, part, first);
+        return;
+    }
+#endif
+    FN(row_sums_base)(rows, m, n, part, first);
+}
+
+/* The `lanes` (a power of two) partial sums at v added pairwise, a fixed order; v is
+ * overwritten. */
+static inline T FN(lanes_sum)(T *v, int lanes)
+{
+    int w, q;
+    for (w = lanes / 2; w > 0; w /= 2)
+        for (q = 0; q < w; q++) v[q] += v[q + w];
+    return v[0];
+}
+
 /* Scratch of one call: [masks | packed weight per group | per thread: columns, B packing]. */
 typedef struct {
     T *base, *masks, *wpack, *per_thread;
@@ -488,7 +547,8 @@ int API_CONV_IGRAD(const T *gy, const T *wt, T *gx, int64_t n, int64_t c, int64_
         return MG_OK;
     }
 #if MG_X86_SIMD
-    if (FN(conv_direct_wins)(&g)) return FN(conv_igrad_direct)(&g, gy, wt, gx);
+    if (FN(conv_direct_wins)(&g))
+        return FN(conv_backward_direct)(&g, NULL, gy, wt, gx, NULL, NULL);
 #endif
     if (FN(wino_applies)(&g)) return FN(wino_input_grad)(&g, gy, wt, gx);
     CFG_GET(mg_simd_level(), &cf);
@@ -550,7 +610,8 @@ int API_CONV_WGRAD(const T *x, const T *gy, T *gw, int64_t n, int64_t c, int64_t
         return MG_OK;
     }
 #if MG_X86_SIMD
-    if (FN(conv_direct_wins)(&g)) return FN(conv_wgrad_direct)(&g, x, gy, gw);
+    if (FN(conv_direct_wins)(&g))
+        return FN(conv_backward_direct)(&g, x, gy, NULL, NULL, gw, NULL);
 #endif
     if (FN(wino_applies)(&g)) return FN(wino_weight_grad)(&g, x, gy, gw);
     CFG_GET(mg_simd_level(), &cf);
@@ -589,6 +650,60 @@ int API_CONV_WGRAD(const T *x, const T *gy, T *gw, int64_t n, int64_t c, int64_t
         for (i = 0; i < wsz; i++) gw[i] += p[i];
     }
     mg_aligned_free(sc.base);
+    return err;
+}
+
+/* gb (o) = the sums of gy (n, o, L) over samples and positions: per thread over its range of
+ * samples (FN(row_sums)), the ranges added in order. */
+static int FN(conv_bias_grad)(const mg_conv_geom *g, const T *gy, T *gb)
+{
+    const int64_t psz = g->o * MG_SUM_LANES; /* partial sums of one thread, then its sums */
+    int64_t i;
+    int t, nt = mg_threads_for(g->n * g->o * g->L, MG_MIN_ITEMS_PER_THREAD);
+    T *scratch;
+    if ((int64_t)nt > g->n) nt = (int)g->n;
+    if (nt < 1) nt = 1;
+    scratch = (T *)mg_aligned_alloc((size_t)(nt * (psz + g->o)) * sizeof(T));
+    if (!scratch) return MG_ENOMEM;
+    MG_PARALLEL_FOR(t, nt, {
+        int64_t s, s0, s1, e;
+        T *part = scratch + t * (psz + g->o), *sums = t == 0 ? gb : part + psz;
+        mg_conv_share(g->n, t, nt, &s0, &s1);
+        for (s = s0; s < s1; s++) FN(row_sums)(gy + s * g->o * g->L, g->o, g->L, part, s == s0);
+        for (e = 0; e < g->o; e++) sums[e] = FN(lanes_sum)(part + e * MG_SUM_LANES, MG_SUM_LANES);
+    });
+    for (t = 1; t < nt; t++) {
+        const T *sums = scratch + t * (psz + g->o) + psz;
+        for (i = 0; i < g->o; i++) gb[i] += sums[i];
+    }
+    mg_aligned_free(scratch);
+    return MG_OK;
+}
+
+int API_CONV_BACKWARD(const T *x, const T *gy, const T *wt, T *gx, T *gw, T *gb, int64_t n,
+                      int64_t c, int64_t h, int64_t w, int64_t o, int64_t groups, int64_t kh,
+                      int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
+                      int64_t dw, int64_t oh, int64_t ow)
+{
+    mg_conv_geom g;
+    int err = mg_conv_geom_init(&g, n, c, h, w, o, groups, kh, kw, sh, sw, ph, pw, dh, dw, oh,
+                                ow);
+    if (err) return err;
+#if MG_X86_SIMD
+    /* one pass over gy when there is something to compute (else the zero fills below) */
+    if ((gx || gw || gb) && g.n > 0 && g.o > 0 && g.L > 0 && g.c * g.h * g.w > 0 &&
+        FN(conv_direct_wins)(&g))
+        return FN(conv_backward_direct)(&g, x, gy, wt, gx, gw, gb);
+#endif
+    if (gx) err = API_CONV_IGRAD(gy, wt, gx, n, c, h, w, o, groups, kh, kw, sh, sw, ph, pw, dh,
+                                 dw, oh, ow);
+    if (gw && !err)
+        err = API_CONV_WGRAD(x, gy, gw, n, c, h, w, o, groups, kh, kw, sh, sw, ph, pw, dh, dw,
+                             oh, ow);
+    if (gb && !err) {
+        if (g.n == 0 || g.L == 0) memset(gb, 0, (size_t)g.o * sizeof(T));
+        else if (g.o > 0) err = FN(conv_bias_grad)(&g, gy, gb);
+    }
     return err;
 }
 

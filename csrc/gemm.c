@@ -27,6 +27,7 @@
 #define API_CONV mg_conv2d_f32
 #define API_CONV_IGRAD mg_conv2d_input_grad_f32
 #define API_CONV_WGRAD mg_conv2d_weight_grad_f32
+#define API_CONV_BACKWARD mg_conv2d_backward_f32
 #define VEC __m256
 #define VOP(op) _mm256_##op##_ps
 #include "gemm_tmpl.h"
@@ -34,6 +35,7 @@
 #undef API_CONV
 #undef API_CONV_IGRAD
 #undef API_CONV_WGRAD
+#undef API_CONV_BACKWARD
 #undef VEC
 #undef VOP
 #undef T
@@ -56,6 +58,7 @@
 #define API_CONV mg_conv2d_f64
 #define API_CONV_IGRAD mg_conv2d_input_grad_f64
 #define API_CONV_WGRAD mg_conv2d_weight_grad_f64
+#define API_CONV_BACKWARD mg_conv2d_backward_f64
 #define VEC __m256d
 #define VOP(op) _mm256_##op##_pd
 #include "gemm_tmpl.h"

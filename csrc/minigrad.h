@@ -137,6 +137,21 @@ int mg_conv2d_weight_grad_f64(const double *x, const double *gy, double *gw, int
                               int64_t c, int64_t h, int64_t wd, int64_t o, int64_t groups,
                               int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
                               int64_t pw, int64_t dh, int64_t dw, int64_t oh, int64_t ow);
+/* The whole backward for gy: gx as mg_conv2d_input_grad_*, gw as mg_conv2d_weight_grad_* and
+ * gb (o) = the sums of gy over samples and positions (per thread range, the ranges in order),
+ * each skipped when NULL (x is read only for gw, w only for gx). Layers with few input channels
+ * (the direct kernels) compute all three in one pass over gy; gx and gw then have the bits they
+ * have from their own functions. */
+int mg_conv2d_backward_f32(const float *x, const float *gy, const float *w, float *gx,
+                           float *gw, float *gb, int64_t n, int64_t c, int64_t h, int64_t wd,
+                           int64_t o, int64_t groups, int64_t kh, int64_t kw, int64_t sh,
+                           int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw,
+                           int64_t oh, int64_t ow);
+int mg_conv2d_backward_f64(const double *x, const double *gy, const double *w, double *gx,
+                           double *gw, double *gb, int64_t n, int64_t c, int64_t h, int64_t wd,
+                           int64_t o, int64_t groups, int64_t kh, int64_t kw, int64_t sh,
+                           int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw,
+                           int64_t oh, int64_t ow);
 
 /* ---- pooling (planes: nc = N*C independent (h, w) planes, all contiguous) ---------------- */
 /* Max pool: y, idx: (nc, oh, ow); idx is the flat index ih*w + iw of the maximum in its input

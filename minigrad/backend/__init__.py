@@ -32,6 +32,10 @@ API (``...`` = any leading batch/channel dims)::
                                                 (N, O, OH, OW) -> (N, C, H, W)
     conv2d_weight_grad(x, grad_output, kernel_size, stride=1, padding=0, dilation=1,
                        groups=1) -> grad_weight  (O, C/groups, kh, kw), batch summed
+    conv2d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, groups=1,
+                    output_mask=(True, True, True)) -> (grad_input, grad_weight, grad_bias)
+                                                the three at once (None where not in the
+                                                mask); grad_bias (O,) sums grad_output
     im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> cols
                                                 F.unfold: (N, C, H, W) -> (N, C*kh*kw, OH*OW)
     col2im(cols, input_size, kernel_size, stride=1, padding=0, dilation=1) -> x
@@ -77,9 +81,9 @@ from . import _runtime
 
 __all__ = [
     "name", "impl", "matmul", "gemm", "matmul_sum", "conv2d", "conv2d_input_grad",
-    "conv2d_weight_grad", "threshold_backward", "relu", "axpy", "axpby", "adam_step", "im2col",
-    "col2im", "max_pool2d", "max_pool2d_backward", "index_gather2d", "avg_pool2d",
-    "avg_pool2d_backward", "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward",
+    "conv2d_weight_grad", "conv2d_backward", "threshold_backward", "relu", "axpy", "axpby",
+    "adam_step", "im2col", "col2im", "max_pool2d", "max_pool2d_backward", "index_gather2d",
+    "avg_pool2d", "avg_pool2d_backward", "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward",
     "adaptive_max_pool2d", "set_num_threads", "get_num_threads", "config", "show_config",
     "c_available",
 ]
@@ -125,6 +129,7 @@ matmul_sum = impl.matmul_sum
 conv2d = impl.conv2d
 conv2d_input_grad = impl.conv2d_input_grad
 conv2d_weight_grad = impl.conv2d_weight_grad
+conv2d_backward = impl.conv2d_backward
 threshold_backward = impl.threshold_backward
 relu = impl.relu
 axpy = impl.axpy

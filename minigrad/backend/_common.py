@@ -308,6 +308,30 @@ def conv_weight_grad_args(x, grad_output, kernel_size, stride, padding, dilation
     return x, grad_output, (k, s, p, d, g)
 
 
+def conv_backward_args(grad_output, x, weight, stride, padding, dilation, groups, output_mask):
+    """Checks conv2d_backward's arguments; returns (grad_output, x, weight, (s, p, d, groups),
+    output_mask as three bools)."""
+    as_array(grad_output, "grad_output")
+    as_array(x, "x")
+    as_array(weight, "weight")
+    float_dtype(grad_output, x, weight)
+    check_nchw(x, "conv2d_backward")
+    check_nchw(grad_output, "conv2d_backward")
+    s, p, d, g = conv_args(stride, padding, dilation, groups)
+    conv_weight_ok(weight, x.shape[1], g, "conv2d_backward")
+    check_positive((int(weight.shape[2]), int(weight.shape[3])), "kernel_size")
+    if grad_output.shape[:2] != (x.shape[0], weight.shape[0]):
+        raise ValueError(f"conv2d_backward: grad_output of shape {tuple(grad_output.shape)} does "
+                         f"not match x of shape {tuple(x.shape)} and weight of shape "
+                         f"{tuple(weight.shape)} (expected (N, O, OH, OW) with N = "
+                         f"{x.shape[0]}, O = {weight.shape[0]})")
+    mask = tuple(bool(m) for m in output_mask)
+    if len(mask) != 3:
+        raise ValueError(f"conv2d_backward: output_mask must have 3 entries (input, weight, "
+                         f"bias), got {len(mask)}")
+    return grad_output, x, weight, (s, p, d, g), mask
+
+
 def elementwise_pair(a, b, what: str, inplace: bool = False) -> np.dtype:
     """Two float arrays of one dtype and one shape; `a` writeable when updated in place."""
     as_array(a, "y" if inplace else "grad")

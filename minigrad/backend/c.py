@@ -48,6 +48,7 @@ class _K:
         for k in ("im2col", "col2im", "max_pool2d", "scatter_add", "gather", "avg_pool2d",
                   "avg_pool2d_backward", "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward",
                   "adaptive_max_pool2d", "conv2d", "conv2d_input_grad", "conv2d_weight_grad",
+                  "conv2d_backward",
                   "threshold_backward", "axpy", "axpby", "adam"):
             setattr(self, k, getattr(lib, f"mg_{k}_{sfx}"))
 
@@ -570,6 +571,28 @@ def conv2d_weight_grad(x: np.ndarray, grad_output: np.ndarray, kernel_size, stri
                                    g, kh, kw, s[0], s[1], p[0], p[1], d[0], d[1], oh, ow),
            "conv2d_weight_grad")
     return gw
+
+
+def conv2d_backward(grad_output: np.ndarray, x: np.ndarray, weight: np.ndarray, stride=1,
+                    padding=0, dilation=1, groups: int = 1, output_mask=(True, True, True)):
+    """(grad input (N, C, H, W), grad weight (O, C/groups, kh, kw), grad bias (O,)) of conv2d
+    for grad_output (N, O, OH, OW), in one C call (layers with few input channels read
+    grad_output once for all three); an entry is None where output_mask is False."""
+    gy, x, weight, (s, p, d, g), mask = cm.conv_backward_args(
+        grad_output, x, weight, stride, padding, dilation, groups, output_mask)
+    n, c, h, w = x.shape
+    o, cg, kh, kw = weight.shape
+    oh, ow = gy.shape[2:]
+    outs = tuple(np.empty(shape, gy.dtype) if wanted else None
+                 for shape, wanted in zip((x.shape, weight.shape, (o,)), mask))
+    kern = _KERNELS[gy.dtype]
+    args = (np.ascontiguousarray(x), np.ascontiguousarray(gy), np.ascontiguousarray(weight))
+    # empty operands and outputs are NULL: C reads and writes nothing for them
+    ptrs = [_cast(kern.ptr, 0) if a is None or a.size == 0 else _buf(a, kern)
+            for a in args + outs]
+    _check(kern.conv2d_backward(*ptrs, n, c, h, w, o, g, kh, kw, s[0], s[1], p[0], p[1], d[0],
+                                d[1], oh, ow), "conv2d_backward")
+    return outs
 
 
 # ---- fused elementwise ---------------------------------------------------------------------

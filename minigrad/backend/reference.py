@@ -290,6 +290,18 @@ def conv2d_weight_grad(x: np.ndarray, grad_output: np.ndarray, kernel_size, stri
     return gw.reshape(o, cg, k[0], k[1])
 
 
+def conv2d_backward(grad_output: np.ndarray, x: np.ndarray, weight: np.ndarray, stride=1,
+                    padding=0, dilation=1, groups: int = 1, output_mask=(True, True, True)):
+    """(grad input (N, C, H, W), grad weight (O, C/groups, kh, kw), grad bias (O,)) of conv2d
+    for grad_output (N, O, OH, OW); an entry is None where output_mask is False."""
+    gy, x, weight, (s, p, d, g), mask = cm.conv_backward_args(
+        grad_output, x, weight, stride, padding, dilation, groups, output_mask)
+    gx = conv2d_input_grad(gy, weight, x.shape[2:], s, p, d, g) if mask[0] else None
+    gw = conv2d_weight_grad(x, gy, weight.shape[2:], s, p, d, g) if mask[1] else None
+    gb = gy.sum((0, 2, 3)) if mask[2] else None
+    return gx, gw, gb
+
+
 # ---- fused elementwise ---------------------------------------------------------------------
 
 def threshold_backward(grad: np.ndarray, x: np.ndarray, threshold: float = 0.0) -> np.ndarray:

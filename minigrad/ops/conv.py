@@ -85,8 +85,7 @@ class Conv2dFn(Function):
         ctx.conf = (stride, padding, dilation, groups)
         ctx.x_hw = tuple(x._data.shape[2:])
         ctx.k_hw = tuple(w._data.shape[2:])
-        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
-                              w if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward(x, w)  # both: the fused backward needs their shapes
         return conv2d_array(x._data, w._data, stride, padding, dilation, groups, out_hw,
                             None if b is None else b._data)
 
@@ -95,6 +94,13 @@ class Conv2dFn(Function):
         x, w = ctx.saved_tensors
         s, p, d, g = ctx.conf
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if not grad_mode.is_grad_enabled():
+            # No graph to record: one backend call, which reads grad once for all three
+            # gradients on the few-input-channel path.
+            grads = backend.conv2d_backward(grad._data, x._data, w._data, s, p, d, g,
+                                            (need_x, need_w, need_b))
+            return tuple(None if a is None else Tensor._from_array(a) for a in grads) + \
+                (None,) * (len(ctx.needs_input_grad) - 3)
         gx = ConvTranspose2dFn.apply(grad, w, None, s, p, d, g, ctx.x_hw) if need_x else None
         gw = None
         if need_w:

@@ -1,5 +1,5 @@
-"""conv2d / conv2d_input_grad / conv2d_weight_grad kernels: loop oracle, C vs twin,
-adjointness, cropped and extended output sizes, groups, strided inputs, threads, the direct
+"""conv2d / conv2d_input_grad / conv2d_weight_grad / conv2d_backward kernels: loop oracle, C vs
+twin, adjointness, cropped and extended output sizes, groups, strided inputs, threads, the direct
 kernels for few input channels, bad input."""
 import numpy as np
 import pytest
@@ -82,6 +82,29 @@ def test_gradients_are_the_adjoints(case, dtype, layout, seed):
                                    *tol(dtype, k * xs[0]))
 
 
+@settings(max_examples=30, deadline=None)
+@given(case=conv_case(), dtype=st.sampled_from(DTYPES),
+       layout=st.sampled_from(["c", "transposed", "strided"]),
+       mask=st.tuples(st.booleans(), st.booleans(), st.booleans()), seed=st.integers(0, 2**16))
+def test_backward_is_the_three_gradients_at_once(case, dtype, layout, mask, seed):
+    """conv2d_backward: grad input and grad weight with the bits of the separate kernels, grad
+    bias the sum of grad_output over (N, OH, OW), None where the mask says so."""
+    xs, ws, s, p, d, g, ohw = case
+    rng = np.random.default_rng(seed)
+    x, w = _array(xs, dtype, layout, rng), _array(ws, dtype, layout, rng)
+    gy = _array((xs[0], ws[0]) + ohw, dtype, layout, rng)
+    gx, gw, gb = ACTIVE.conv2d_backward(gy, x, w, s, p, d, g, mask)
+    assert [a is not None for a in (gx, gw, gb)] == list(mask)
+    if mask[0]:
+        np.testing.assert_array_equal(gx, ACTIVE.conv2d_input_grad(gy, w, xs[2:], s, p, d, g))
+    if mask[1]:
+        np.testing.assert_array_equal(gw, ACTIVE.conv2d_weight_grad(x, gy, ws[2:], s, p, d, g))
+    if mask[2]:
+        assert gb.shape == (ws[0],) and gb.dtype == dtype
+        np.testing.assert_allclose(gb, gy.astype(np.float64).sum((0, 2, 3)),
+                                   *tol(dtype, xs[0] * ohw[0] * ohw[1]))
+
+
 @pytest.mark.parametrize("impl", [ACTIVE, reference], ids=lambda m: m.name)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_pointwise_and_kernel_equal_to_input(impl, dtype):
@@ -111,6 +134,12 @@ def test_empty_sizes(impl):
     gy = np.ones((2, 3, 0, 3), np.float32)
     np.testing.assert_array_equal(impl.conv2d_input_grad(gy, w, (5, 5)), np.zeros((2, 2, 5, 5)))
     np.testing.assert_array_equal(impl.conv2d_weight_grad(x, gy, 3), np.zeros((3, 2, 3, 3)))
+    for got, want in zip(impl.conv2d_backward(gy, x, w), ((2, 2, 5, 5), (3, 2, 3, 3), (3,))):
+        np.testing.assert_array_equal(got, np.zeros(want))
+    gx, gw, gb = impl.conv2d_backward(np.ones((0, 3, 3, 3), np.float32), x[:0], w)
+    assert gx.shape == (0, 2, 5, 5)
+    np.testing.assert_array_equal(gw, np.zeros((3, 2, 3, 3)))
+    np.testing.assert_array_equal(gb, np.zeros(3))
 
 
 @needs_c
@@ -186,10 +215,11 @@ def test_few_input_channels(threads, case, dtype):
 
     def run(impl):
         return (impl.conv2d(x, w, b, 1, p, 1, g), impl.conv2d_input_grad(gy, w, hw, 1, p, 1, g),
-                impl.conv2d_weight_grad(x, gy, k, 1, p, 1, g))
+                impl.conv2d_weight_grad(x, gy, k, 1, p, 1, g),
+                impl.conv2d_backward(gy, x, w, 1, p, 1, g)[2])
 
     tols = (tol(dtype, c // g * k * k), tol(dtype, o // g * k * k),
-            tol(dtype, n * ohw[0] * ohw[1]))
+            tol(dtype, n * ohw[0] * ohw[1]), tol(dtype, n * ohw[0] * ohw[1]))
     want = run(reference)
     out = {}
     for nt in (1, 2):
@@ -198,6 +228,12 @@ def test_few_input_channels(threads, case, dtype):
         for got, ref, (rt, at) in zip(out[nt], want, tols):
             np.testing.assert_allclose(got, ref, rt, at)
         np.testing.assert_array_equal(C.conv2d_weight_grad(x, gy, k, 1, p, 1, g), out[nt][2])
+        # the one-pass backward: the bits of the separate kernels, bias sums rerun alike
+        for mask in ((True, True, True), (False, True, True), (True, False, True)):
+            fused = C.conv2d_backward(gy, x, w, 1, p, 1, g, mask)
+            for got, ref, wanted in zip(fused, out[nt][1:], mask):
+                if wanted:
+                    np.testing.assert_array_equal(got, ref)
     np.testing.assert_array_equal(out[2][0], out[1][0])
     np.testing.assert_array_equal(out[2][1], out[1][1])
     simd = C.get_simd()
@@ -268,6 +304,14 @@ def test_bad_input(impl):
         impl.conv2d_weight_grad(np.ones((2, 4, 5, 5), np.float32), gy, 3, groups=2)
     with pytest.raises(ValueError, match="kernel_size"):
         impl.conv2d_weight_grad(x, gy, 0, groups=2)
+    with pytest.raises(ValueError, match="does not match"):
+        impl.conv2d_backward(gy[:, :5], x, w, groups=2)
+    with pytest.raises(ValueError, match="input channels"):
+        impl.conv2d_backward(gy, x[:, :3], w, groups=2)
+    with pytest.raises(ValueError, match="output_mask"):
+        impl.conv2d_backward(gy, x, w, groups=2, output_mask=(True, True))
+    with pytest.raises(TypeError):
+        impl.conv2d_backward(gy.astype(np.float64), x, w, groups=2)
 
 
 @needs_c
@@ -285,3 +329,7 @@ def test_c_checks_geometry_itself():
                                          0, 1, 1, 3, 3) == lib.MG_EOVERFLOW
     assert lib.mg_conv2d_f64(null, null, null, null, 1, 1, 5, 5, 1, 1, 3, 3, big, 1, 0, 0, 1, 1,
                              big, 3) == lib.MG_EOVERFLOW
+    assert lib.mg_conv2d_backward_f32(null, null, null, null, null, null, 1, 3, 5, 5, 4, 2, 3, 3,
+                                      1, 1, 0, 0, 1, 1, 3, 3) == lib.MG_EINVAL
+    assert lib.mg_conv2d_backward_f64(null, null, null, null, null, null, big, big, 5, 5, 4, 1, 3,
+                                      3, 1, 1, 0, 0, 1, 1, 3, 3) == lib.MG_EOVERFLOW

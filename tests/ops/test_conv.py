@@ -55,6 +55,23 @@ def test_conv2d_gradcheck_on_the_special_kernel_paths(n, c, size):
     assert gradcheck(lambda *a: (conv2d(*a, padding=1) * r).sum(), (x, w, b))
 
 
+@pytest.mark.parametrize("c", [1, 16], ids=["direct", "winograd"])
+@pytest.mark.parametrize("dtype", [minigrad.float32, minigrad.float64])
+def test_conv2d_backward_with_and_without_a_graph_agree(c, dtype):
+    """Without create_graph, conv2d's backward is one backend call (conv2d_backward); with it,
+    differentiable Functions. The input and weight gradients have the same bits, the bias
+    gradient the same sum."""
+    rng = np.random.default_rng(2)
+    x, w, b = (leaf(rng, *shape, dtype=dtype) for shape in ((3, c, 7, 7), (16, c, 3, 3), (16,)))
+    g = minigrad.tensor(rng.standard_normal((3, 16, 7, 7)), dtype=dtype)
+    plain = minigrad.autograd.grad(conv2d(x, w, b, padding=1), (x, w, b), g)
+    graph = minigrad.autograd.grad(conv2d(x, w, b, padding=1), (x, w, b), g, create_graph=True)
+    for ours, theirs in zip(plain[:2], graph[:2]):
+        np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+    assert graph[0].requires_grad and not plain[0].requires_grad
+    assert_close(plain[2], graph[2], 1e-5 if dtype == minigrad.float32 else 1e-12, 1e-5)
+
+
 @pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1, output_padding=1),
                                 dict(groups=2, dilation=2, padding=1),
                                 dict(stride=1, padding=1, output_padding=1, dilation=2),

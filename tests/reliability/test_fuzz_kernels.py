@@ -161,6 +161,29 @@ def test_col2im(data):
 
 
 @FUZZ
+@given(data=st.data())
+def test_conv2d_backward(data):
+    """The one-call conv backward: x, grad_output and weight that fit each other (any output
+    size, as the kernel allows) or not, hostile strides, paddings, dilations and groups, any
+    output mask."""
+    if not data.draw(st.booleans(), label="hostile"):
+        n, groups, cg, og = (data.draw(st.integers(0 if i == 0 else 1, 2)) for i in range(4))
+        hw, k, out = ((data.draw(st.integers(lo, 5)), data.draw(st.integers(lo, 5)))
+                      for lo in (0, 1, 0))
+        dtypes = (data.draw(st.sampled_from([np.float32, np.float64])),)
+        x = data.draw(arrays(shape=(n, groups * cg) + hw, dtypes=dtypes))
+        weight = data.draw(arrays(shape=(groups * og, cg) + k, dtypes=dtypes))
+        gy = data.draw(arrays(shape=(n, groups * og) + out, dtypes=dtypes))
+        s, p, d = (data.draw(st.integers(lo, 3)) for lo in (1, 0, 1))
+    else:
+        groups = data.draw(st.sampled_from([1, 2, 0, -1]))
+        x, weight, gy = (data.draw(arrays(max_dims=4)) for _ in range(3))
+        s, p, d = (data.draw(small_geometry) for _ in range(3))
+    mask = data.draw(st.tuples(st.booleans(), st.booleans(), st.booleans()))
+    compare("conv2d_backward", gy, x, weight, s, p, d, groups, mask)
+
+
+@FUZZ
 @given(x=arrays(max_dims=4), k=geometry, s=st.one_of(st.none(), small_geometry),
        p=small_geometry, d=small_geometry, ceil=st.booleans())
 def test_max_pool2d(x, k, s, p, d, ceil):
