@@ -581,7 +581,7 @@ def conv2d_backward(grad_output: np.ndarray, x: np.ndarray, weight: np.ndarray, 
     gy, x, weight, (s, p, d, g), mask = cm.conv_backward_args(
         grad_output, x, weight, stride, padding, dilation, groups, output_mask)
     n, c, h, w = x.shape
-    o, cg, kh, kw = weight.shape
+    o, _, kh, kw = weight.shape
     oh, ow = gy.shape[2:]
     outs = tuple(np.empty(shape, gy.dtype) if wanted else None
                  for shape, wanted in zip((x.shape, weight.shape, (o,)), mask))
