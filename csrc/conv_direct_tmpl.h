@@ -75,7 +75,7 @@ static void FN(dk_pack_a)(int64_t m, int64_t k, const T *a, int64_t rsa, int64_t
  * `pf`, each row of B is prefetched 256 bytes ahead: k rows of B streamed from L3 at once are
  * more streams than the hardware prefetcher follows. mb <= 4, nv <= 4, `masked` and `pf` are
  * constants once inlined: the tile lives in registers. */
-MG_TARGET_AVX2 static MG_CONV_INLINE void FN(dk_tile)(const int mb, const int nv,
+MG_TARGET_AVX2 static MG_INLINE void FN(dk_tile)(const int mb, const int nv,
                                                       const int masked, const int pf,
                                                       __m256i mask, int64_t k, const T *ap,
                                                       const T *b, int64_t ldb, T *c, int64_t ldc)
@@ -111,7 +111,7 @@ MG_TARGET_AVX2 static MG_CONV_INLINE void FN(dk_tile)(const int mb, const int nv
 
 /* Rows [0, mb) of C = bias + A @ B over n columns: tiles of 12 accumulators (4 rows x 3 vectors
  * or fewer rows x 4 vectors), then 2 or 1 vectors, then a masked vector. */
-MG_TARGET_AVX2 static MG_CONV_INLINE void FN(dk_rows)(const int mb, const int pf, int64_t n,
+MG_TARGET_AVX2 static MG_INLINE void FN(dk_rows)(const int mb, const int pf, int64_t n,
                                                       int64_t k, const T *ap, const T *b,
                                                       int64_t ldb, T *c, int64_t ldc)
 {
@@ -154,7 +154,7 @@ MG_TARGET_AVX2 static void FN(dk_gemm)(int64_t m, int64_t n, int64_t k, const T 
  * * B (row j, ldb apart) lane-wise over n columns, for i < mb <= 4, j < nb <= 3; the sums start
  * at 0 when `first`. Each lane is one FMA chain in column order; the last n % VW columns are
  * masked loads (zeros). */
-MG_TARGET_AVX2 static MG_CONV_INLINE void FN(dk_dot_tile)(const int mb, const int nb, int64_t n,
+MG_TARGET_AVX2 static MG_INLINE void FN(dk_dot_tile)(const int mb, const int nb, int64_t n,
                                                           const T *a, int64_t lda, const T *b,
                                                           int64_t ldb, int first, T *part,
                                                           int64_t ldp)
@@ -248,7 +248,7 @@ static int FN(conv_direct)(const mg_conv_geom *g, const T *x, const T *wt, const
             const T *cols = x + s * g->c * g->h * g->w;
             T *ys = y + s * g->o * g->L;
             if (!pointwise) {
-                FN(conv_im2col)(g, cols, buf, sc.masks);
+                MG_SIMD_PICK(conv_im2col)(g, cols, buf, sc.masks);
                 cols = buf;
             }
             for (gj = 0; gj < g->groups; gj++)
@@ -296,12 +296,12 @@ static int FN(conv_backward_direct)(const mg_conv_geom *g, const T *x, const T *
                 for (gj = 0; gj < g->groups; gj++)
                     FN(dk_gemm)(g->R, g->L, g->og, sc.wpack + gj * sc.asz,
                                 gys + gj * g->og * g->L, g->L, cols + gj * g->R * g->L, g->L, 1);
-                if (!pointwise) FN(conv_col2im)(g, buf, gxs, sc.masks);
+                if (!pointwise) MG_SIMD_PICK(conv_col2im)(g, buf, gxs, sc.masks);
             }
             if (gw) {
                 const T *cols = x + s * g->c * g->h * g->w;
                 if (!pointwise) {
-                    FN(conv_im2col)(g, cols, buf, sc.masks);
+                    MG_SIMD_PICK(conv_im2col)(g, cols, buf, sc.masks);
                     cols = buf;
                 }
                 for (gj = 0; gj < g->groups; gj++)
@@ -309,7 +309,7 @@ static int FN(conv_backward_direct)(const mg_conv_geom *g, const T *x, const T *
                                    cols + gj * g->R * g->L, g->L, s == s0,
                                    wpart + gj * g->og * g->R * VW, g->R);
             }
-            if (gb) FN(row_sums)(gys, g->o, g->L, bpart, s == s0);
+            if (gb) MG_SIMD_PICK(row_sums)(gys, g->o, g->L, bpart, s == s0);
         }
         for (e = 0; e < wsz; e++) wsums[e] = FN(lanes_sum)(wpart + e * VW, VW);
         for (e = 0; e < bsz; e++) bsums[e] = FN(lanes_sum)(bpart + e * MG_SUM_LANES, MG_SUM_LANES);

@@ -29,11 +29,19 @@
 #ifndef MG_CONV_COMMON
 #define MG_CONV_COMMON
 
-/* Bodies compiled into both a baseline and an AVX2 function must be inlined into each. */
-#if defined(__GNUC__) || defined(__clang__)
-#define MG_CONV_INLINE inline __attribute__((always_inline))
+/* FN(name_base) and, on x86, FN(name_avx2): the MG_INLINE FN(name_body) compiled for the
+ * baseline and a second time with AVX2 enabled (its plain C loops then vectorise 8 floats wide);
+ * MG_SIMD_PICK(name) is the one for this CPU (chosen at run time, like the GEMM micro-kernels).
+ * `params` and `args` are the parenthesised parameter and argument lists. */
+#if MG_X86_SIMD
+#define MG_SIMD_TWINS(name, params, args)                                                       \
+    static void FN(name##_base) params { FN(name##_body) args; }                                \
+    MG_TARGET_AVX2 static void FN(name##_avx2) params { FN(name##_body) args; }
+#define MG_SIMD_PICK(name) (mg_simd_level() >= MG_SIMD_AVX2 ? FN(name##_avx2) : FN(name##_base))
 #else
-#define MG_CONV_INLINE inline
+#define MG_SIMD_TWINS(name, params, args)                                                       \
+    static void FN(name##_base) params { FN(name##_body) args; }
+#define MG_SIMD_PICK(name) FN(name##_base)
 #endif
 
 /* One convolution: x (n, c, h, w), weight (o, c/groups, kh, kw), y (n, o, oh, ow) with
@@ -220,7 +228,7 @@ static void FN(conv_masks)(const mg_conv_geom *g, T *masks)
 
 /* cols (c*kh*kw, L) of one sample x (c, h, w): row (ci*kh + i)*kw + j, column oy*ow + ox holds
  * x[ci, oy*sh - ph + i*dh, ox*sw - pw + j*dw], 0 outside the input. */
-static MG_CONV_INLINE void FN(conv_im2col_body)(const mg_conv_geom *g, const T *x, T *cols,
+static MG_INLINE void FN(conv_im2col_body)(const mg_conv_geom *g, const T *x, T *cols,
                                                  const T *masks)
 {
     const int64_t h = g->h, w = g->w, oh = g->oh, ow = g->ow, L = g->L;
@@ -272,7 +280,7 @@ static MG_CONV_INLINE void FN(conv_im2col_body)(const mg_conv_geom *g, const T *
 
 /* The adjoint: x (c, h, w) is overwritten with the sum of the cols entries that read each
  * pixel, rows in order. masks as for FN(conv_im2col) (NULL unless FN(conv_shifted)). */
-static MG_CONV_INLINE void FN(conv_col2im_body)(const mg_conv_geom *g, const T *cols, T *x,
+static MG_INLINE void FN(conv_col2im_body)(const mg_conv_geom *g, const T *cols, T *x,
                                                  const T *masks)
 {
     const int64_t h = g->h, w = g->w, ow = g->ow, L = g->L;
@@ -314,54 +322,13 @@ static MG_CONV_INLINE void FN(conv_col2im_body)(const mg_conv_geom *g, const T *
     }
 }
 
-/* The two loops above are plain C; compiled a second time for AVX2 (chosen at run time like
- * the GEMM micro-kernels) their masked copies and adds run 8 lanes wide instead of SSE2's 4.
- * Selects and adds only: the same bits either way. */
-static void FN(conv_im2col_base)(const mg_conv_geom *g, const T *x, T *cols, const T *masks)
-{
-    FN(conv_im2col_body)(g, x, cols, masks);
-}
-
-static void FN(conv_col2im_base)(const mg_conv_geom *g, const T *cols, T *x, const T *masks)
-{
-    FN(conv_col2im_body)(g, cols, x, masks);
-}
-
-#if MG_X86_SIMD
-MG_TARGET_AVX2 static void FN(conv_im2col_avx2)(const mg_conv_geom *g, const T *x, T *cols,
-                                                const T *masks)
-{
-    FN(conv_im2col_body)(g, x, cols, masks);
-}
-
-MG_TARGET_AVX2 static void FN(conv_col2im_avx2)(const mg_conv_geom *g, const T *cols, T *x,
-                                                const T *masks)
-{
-    FN(conv_col2im_body)(g, cols, x, masks);
-}
-#endif
-
-static void FN(conv_im2col)(const mg_conv_geom *g, const T *x, T *cols, const T *masks)
-{
-#if MG_X86_SIMD
-    if (mg_simd_level() >= MG_SIMD_AVX2) {
-        FN(conv_im2col_avx2)(g, x, cols, masks);
-        return;
-    }
-#endif
-    FN(conv_im2col_base)(g, x, cols, masks);
-}
-
-static void FN(conv_col2im)(const mg_conv_geom *g, const T *cols, T *x, const T *masks)
-{
-#if MG_X86_SIMD
-    if (mg_simd_level() >= MG_SIMD_AVX2) {
-        FN(conv_col2im_avx2)(g, cols, x, masks);
-        return;
-    }
-#endif
-    FN(conv_col2im_base)(g, cols, x, masks);
-}
+/* The two loops above are plain C, compiled twice (MG_SIMD_TWINS): in the AVX2 copy their
+ * masked copies and adds run 8 lanes wide instead of SSE2's 4. Selects and adds only: the same
+ * bits either way. */
+MG_SIMD_TWINS(conv_im2col, (const mg_conv_geom *g, const T *x, T *cols, const T *masks),
+              (g, x, cols, masks))
+MG_SIMD_TWINS(conv_col2im, (const mg_conv_geom *g, const T *cols, T *x, const T *masks),
+              (g, cols, x, masks))
 
 /* ---- bias gradient: sums of the rows of gy --------------------------------------------- */
 /* Each row's sum is kept as MG_SUM_LANES partial sums, lane j adding the columns l with
@@ -372,7 +339,7 @@ static void FN(conv_col2im)(const mg_conv_geom *g, const T *cols, T *x, const T 
 
 /* part (m x MG_SUM_LANES) = (first ? 0 : part) + the lanes of the m rows of n columns, rows n
  * apart. */
-static MG_CONV_INLINE void FN(row_sums_body)(const T *rows, int64_t m, int64_t n, T *part,
+static MG_INLINE void FN(row_sums_body)(const T *rows, int64_t m, int64_t n, T *part,
                                              int first)
 {
     int64_t i, l;
@@ -387,29 +354,8 @@ static MG_CONV_INLINE void FN(row_sums_body)(const T *rows, int64_t m, int64_t n
     }
 }
 
-static void FN(row_sums_base)(const T *rows, int64_t m, int64_t n, T *part, int first)
-{
-    FN(row_sums_body)(rows, m, n, part, first);
-}
-
-#if MG_X86_SIMD
-MG_TARGET_AVX2 static void FN(row_sums_avx2)(const T *rows, int64_t m, int64_t n, T *part,
-                                             int first)
-{
-    FN(row_sums_body)(rows, m, n, part, first);
-}
-#endif
-
-static void FN(row_sums)(const T *rows, int64_t m, int64_t n, T *part, int first)
-{
-#if MG_X86_SIMD
-    if (mg_simd_level() >= MG_SIMD_AVX2) {
-        FN(row_sums_avx2)(rows, m, n, part, first);
-        return;
-    }
-#endif
-    FN(row_sums_base)(rows, m, n, part, first);
-}
+MG_SIMD_TWINS(row_sums, (const T *rows, int64_t m, int64_t n, T *part, int first),
+              (rows, m, n, part, first))
 
 /* The `lanes` (a power of two) partial sums at v added pairwise, a fixed order; v is
  * overwritten. */
@@ -503,7 +449,7 @@ int API_CONV(const T *x, const T *wt, const T *bias, T *y, int64_t n, int64_t c,
             const T *xs = x + s * g.c * g.h * g.w, *cols = xs;
             T *ys = y + s * g.o * g.L;
             if (!pointwise) {
-                FN(conv_im2col)(&g, xs, buf, sc.masks);
+                MG_SIMD_PICK(conv_im2col)(&g, xs, buf, sc.masks);
                 cols = buf;
             }
             for (gj = 0; gj < g.groups; gj++) {
@@ -585,7 +531,7 @@ int API_CONV_IGRAD(const T *gy, const T *wt, T *gx, int64_t n, int64_t c, int64_
                     if (e) err = e;
                 }
             }
-            if (!pointwise) FN(conv_col2im)(&g, buf, gxs, sc.masks);
+            if (!pointwise) MG_SIMD_PICK(conv_col2im)(&g, buf, gxs, sc.masks);
         }
     });
     mg_aligned_free(sc.base);
@@ -632,7 +578,7 @@ int API_CONV_WGRAD(const T *x, const T *gy, T *gw, int64_t n, int64_t c, int64_t
         for (s = s0; s < s1; s++) {
             const T *gys = gy + s * g.o * g.L, *cols = x + s * g.c * g.h * g.w;
             if (!pointwise) {
-                FN(conv_im2col)(&g, cols, buf, sc.masks);
+                MG_SIMD_PICK(conv_im2col)(&g, cols, buf, sc.masks);
                 cols = buf;
             }
             /* dW_gi (og x R) += gy_gi (og x L) @ cols_gi^T (cols_gi read transposed) */
@@ -669,7 +615,8 @@ static int FN(conv_bias_grad)(const mg_conv_geom *g, const T *gy, T *gb)
         int64_t s, s0, s1, e;
         T *part = scratch + t * (psz + g->o), *sums = t == 0 ? gb : part + psz;
         mg_conv_share(g->n, t, nt, &s0, &s1);
-        for (s = s0; s < s1; s++) FN(row_sums)(gy + s * g->o * g->L, g->o, g->L, part, s == s0);
+        for (s = s0; s < s1; s++)
+            MG_SIMD_PICK(row_sums)(gy + s * g->o * g->L, g->o, g->L, part, s == s0);
         for (e = 0; e < g->o; e++) sums[e] = FN(lanes_sum)(part + e * MG_SUM_LANES, MG_SUM_LANES);
     });
     for (t = 1; t < nt; t++) {

@@ -90,12 +90,6 @@ MG_ELEMENTWISE(double, f64)
 
 /* ---- Adam / AdamW ------------------------------------------------------------------------ */
 
-#if defined(__GNUC__) || defined(__clang__)
-#define MG_ADAM_INLINE inline __attribute__((always_inline))
-#else
-#define MG_ADAM_INLINE inline
-#endif
-
 /* Elements [lo, hi) of one Adam step. l2 (coupled weight decay), small_w (the lerp branch) and
  * ams are constants at every call site, so each combination compiles to its own branch-free
  * vectorized loop. The coefficients (struct below) were computed in double, as Python computes
@@ -116,7 +110,7 @@ MG_ELEMENTWISE(double, f64)
         T gsign, wd, shrink, lerp_w, one_m_b2, beta2, bc2_sqrt, eps, neg_step;                    \
     } mg_adam_args_##SFX;                                                                         \
                                                                                                   \
-    static MG_ADAM_INLINE void mg_adam_loop_##SFX(int64_t lo, int64_t hi,                         \
+    static MG_INLINE void mg_adam_loop_##SFX(int64_t lo, int64_t hi,                         \
                                                   const mg_adam_args_##SFX *a, const int l2,      \
                                                   const int small_w, const int ams)               \
     {                                                                                             \
@@ -150,7 +144,7 @@ MG_ELEMENTWISE(double, f64)
     }                                                                                             \
                                                                                                   \
     /* variant = ams << 2 | l2 << 1 | small_w: one specialized loop per combination */           \
-    static MG_ADAM_INLINE void mg_adam_variants_##SFX(int64_t lo, int64_t hi,                     \
+    static MG_INLINE void mg_adam_variants_##SFX(int64_t lo, int64_t hi,                     \
                                                       const mg_adam_args_##SFX *a, int variant)   \
     {                                                                                             \
         switch (variant) {                                                                        \

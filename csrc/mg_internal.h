@@ -35,6 +35,13 @@
 #define MG_UNUSED
 #endif
 
+/* A body compiled into both a baseline and an AVX2 function must be inlined into each. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MG_INLINE inline __attribute__((always_inline))
+#else
+#define MG_INLINE inline
+#endif
+
 /* for (var = 0; var < count; var++) { body } split statically over nt threads. With nt == 1
  * no OpenMP region is entered at all: even an if(0) region costs a runtime call and locking.
  * The thread-count variable must be named nt. */

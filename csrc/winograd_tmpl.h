@@ -220,17 +220,11 @@ static void mg_wino_places(const mg_wino_geom *q, int64_t p0, int64_t len, int64
     }
 }
 
-#if defined(__GNUC__) || defined(__clang__)
-#define MG_WINO_INLINE inline __attribute__((always_inline))
-#else
-#define MG_WINO_INLINE inline
-#endif
-
 #if MG_X86_SIMD
 /* The 1-D transforms on 8 lanes for a tile side m (6, 4 or 2), the same formulas as
  * FN(wino_bt), FN(wino_at), FN(wino_a): B^T d (m + 2 -> m + 2), A^T v (m + 2 -> m),
  * A dy (m -> m + 2). */
-MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_bt8(int m, const __m256 *d, __m256 *o)
+MG_TARGET_AVX2 static MG_INLINE void mg_wino_bt8(int m, const __m256 *d, __m256 *o)
 {
     if (m == 6) {
         const __m256 c525 = _mm256_set1_ps(5.25f), c425 = _mm256_set1_ps(4.25f);
@@ -268,7 +262,7 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_bt8(int m, const __m256 *d, __
     }
 }
 
-MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_at8(int m, const __m256 *v, __m256 *o)
+MG_TARGET_AVX2 static MG_INLINE void mg_wino_at8(int m, const __m256 *v, __m256 *o)
 {
     if (m == 6) {
         const __m256 s1 = _mm256_add_ps(v[1], v[2]), d1 = _mm256_sub_ps(v[1], v[2]);
@@ -299,7 +293,7 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_at8(int m, const __m256 *v, __
     }
 }
 
-MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_a8(int m, const __m256 *d, __m256 *o)
+MG_TARGET_AVX2 static MG_INLINE void mg_wino_a8(int m, const __m256 *d, __m256 *o)
 {
     if (m == 6) {
         /* even and odd parts at the points 1, 2 and 1/2 */
@@ -349,7 +343,7 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_a8(int m, const __m256 *d, __m
  * Each patch row of the 8 tiles is 8 masked loads (elements outside the input or output read
  * as zeros, and are never touched) and one transpose, then the row transform; the column
  * transform follows on the vectors kept on the stack. */
-MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_patches8(int grad, int mr, int mc,
+MG_TARGET_AVX2 static MG_INLINE void mg_wino_patches8(int grad, int mr, int mc,
                                                            const float *src, int64_t stride,
                                                            const mg_wino_place *pl, float *z,
                                                            int64_t zs)
@@ -393,7 +387,7 @@ MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_patches8(int grad, int mr, int
  * m + xi*ms), written to out + pl[k].at_out (out at the channel, rows ow apart) for the rows
  * and columns of tile k inside the output. One transpose gives each tile's row (6 wide) or two
  * rows (at most 4 wide: row r in lanes 0-3, row r + 1 in lanes 4-7) in one vector. */
-MG_TARGET_AVX2 static MG_WINO_INLINE void mg_wino_output8(int mr, int mc, const float *m,
+MG_TARGET_AVX2 static MG_INLINE void mg_wino_output8(int mr, int mc, const float *m,
                                                           int64_t ms, float bias,
                                                           const mg_wino_place *pl, float *out,
                                                           int64_t ow)
@@ -546,7 +540,7 @@ static int FN(wino_applies)(const mg_conv_geom *g)
 /* The 1-D transforms for a tile side m (6, 4 or 2), each on `len` lanes at once (lane l of value
  * k at in[k*is + l], results at out[k*os + l]); a 2-D transform applies one along the rows
  * of the patches and one along their columns. B^T d: m + 2 -> m + 2 values. */
-static MG_WINO_INLINE void FN(wino_bt)(int m, const T *in, int64_t is, T *out, int64_t os,
+static MG_INLINE void FN(wino_bt)(int m, const T *in, int64_t is, T *out, int64_t os,
                                        int len)
 {
     int l;
@@ -586,7 +580,7 @@ static MG_WINO_INLINE void FN(wino_bt)(int m, const T *in, int64_t is, T *out, i
 }
 
 /* A^T v (m + 2 -> m): the output. */
-static MG_WINO_INLINE void FN(wino_at)(int m, const T *in, int64_t is, T *out, int64_t os,
+static MG_INLINE void FN(wino_at)(int m, const T *in, int64_t is, T *out, int64_t os,
                                        int len)
 {
     int l;
@@ -617,7 +611,7 @@ static MG_WINO_INLINE void FN(wino_at)(int m, const T *in, int64_t is, T *out, i
 }
 
 /* A dy (m -> m + 2): the output gradient, for the weight gradient. */
-static MG_WINO_INLINE void FN(wino_a)(int m, const T *in, int64_t is, T *out, int64_t os,
+static MG_INLINE void FN(wino_a)(int m, const T *in, int64_t is, T *out, int64_t os,
                                       int len)
 {
     int l;
@@ -723,7 +717,7 @@ static inline void FN(wino_prefetch)(const T *planes, int64_t channels, int64_t 
 /* The transformed patches of a block's tiles (lenp lanes, see mg_wino_places; of samples s0
  * to s1), 8 tiles of a channel at a time: the input's V (grad = 0, packed in slivers of ln
  * lanes, see FN(wino_lane)) or the output gradient's Y (grad = 1, plain rows: ln = pb). */
-static MG_WINO_INLINE void FN(wino_patches_body)(const mg_wino_geom *q, int grad, const T *src,
+static MG_INLINE void FN(wino_patches_body)(const mg_wino_geom *q, int grad, const T *src,
                                                  const mg_wino_place *pl, int64_t lenp, T *Z,
                                                  int64_t ln, int64_t s0, int64_t s1)
 {
@@ -753,7 +747,7 @@ static MG_WINO_INLINE void FN(wino_patches_body)(const mg_wino_geom *q, int grad
 }
 
 /* out tiles = A_r^T M A_c (+ bias) for a block's tiles, written into out (n, cout, oh, ow). */
-static MG_WINO_INLINE void FN(wino_output_body)(const mg_wino_geom *q, const T *M,
+static MG_INLINE void FN(wino_output_body)(const mg_wino_geom *q, const T *M,
                                                 const T *bias, const mg_wino_place *pl,
                                                 int64_t lenp, T *out)
 {
@@ -781,7 +775,7 @@ static MG_WINO_INLINE void FN(wino_output_body)(const mg_wino_geom *q, const T *
 /* M[xi] (cout x lenp, rows pb apart) = U[xi] V[xi]: V is packed as the GEMM's B (slivers of
  * NR lanes) and U by FN(prepack_a) (its rows padded with zeros to whole slivers of MR), so the
  * micro-kernels run on them directly, writing whole tiles (M has the padding rows too). */
-static MG_WINO_INLINE void FN(wino_products)(const mg_wino_geom *q, const CFG *cf, const T *Up,
+static MG_INLINE void FN(wino_products)(const mg_wino_geom *q, const CFG *cf, const T *Up,
                                              int64_t asz, const T *V, int64_t lenp, T *M)
 {
     const int64_t MR = cf->mr, NR = cf->nr, kslab = FN(kslab)(cf, q->cin);
@@ -801,7 +795,7 @@ static MG_WINO_INLINE void FN(wino_products)(const mg_wino_geom *q, const CFG *c
 /* Q[xi] (cout x cin, rows cin apart, points qs apart) = beta Q[xi] + Y[xi] V[xi]^T over a
  * block's len tiles: Y[xi] (plain rows) packed as the GEMM's A into ap, V[xi]^T as its B
  * into bp, then the micro-kernels (k = len <= pb, one slab). */
-static MG_WINO_INLINE void FN(wino_wgrad_products)(const mg_wino_geom *q, const CFG *cf,
+static MG_INLINE void FN(wino_wgrad_products)(const mg_wino_geom *q, const CFG *cf,
                                                    const T *Y, const T *V, int64_t len, T beta,
                                                    T *Q, T *ap, T *bp)
 {
@@ -863,7 +857,7 @@ static inline int64_t FN(wino_lenp)(const mg_wino_geom *q, int64_t len)
 }
 
 /* One block of the forward: transform the input, X products, transform back. */
-static MG_WINO_INLINE void FN(wino_fwd_block_body)(const mg_wino_geom *q, const CFG *cf,
+static MG_INLINE void FN(wino_fwd_block_body)(const mg_wino_geom *q, const CFG *cf,
                                                    const T *in, const T *Up, int64_t asz,
                                                    const T *bias, T *out, int64_t p0,
                                                    int64_t len, const FN(wino_bufs) *b)
@@ -876,7 +870,7 @@ static MG_WINO_INLINE void FN(wino_fwd_block_body)(const mg_wino_geom *q, const 
 }
 
 /* One block of the weight gradient: Q[xi] (cout x cin) = (first ? 0 : Q[xi]) + Y[xi] V[xi]^T. */
-static MG_WINO_INLINE void FN(wino_wgrad_block_body)(const mg_wino_geom *q, const CFG *cf,
+static MG_INLINE void FN(wino_wgrad_block_body)(const mg_wino_geom *q, const CFG *cf,
                                                      const T *x, const T *gy, T *Q, int first,
                                                      int64_t p0, int64_t len,
                                                      const FN(wino_bufs) *b)
@@ -890,40 +884,14 @@ static MG_WINO_INLINE void FN(wino_wgrad_block_body)(const mg_wino_geom *q, cons
     FN(wino_wgrad_products)(q, cf, b->MY, b->V, len, first ? (T)0 : (T)1, Q, b->ap, b->bp);
 }
 
-static void FN(wino_fwd_block_base)(const mg_wino_geom *q, const CFG *cf, const T *in,
-                                    const T *Up, int64_t asz, const T *bias, T *out, int64_t p0,
-                                    int64_t len, const FN(wino_bufs) *b)
-{
-    FN(wino_fwd_block_body)(q, cf, in, Up, asz, bias, out, p0, len, b);
-}
-
-static void FN(wino_wgrad_block_base)(const mg_wino_geom *q, const CFG *cf, const T *x,
-                                      const T *gy, T *Q, int first, int64_t p0, int64_t len,
-                                      const FN(wino_bufs) *b)
-{
-    FN(wino_wgrad_block_body)(q, cf, x, gy, Q, first, p0, len, b);
-}
-
-#if MG_X86_SIMD
-MG_TARGET_AVX2 static void FN(wino_fwd_block_avx2)(const mg_wino_geom *q, const CFG *cf,
-                                                   const T *in, const T *Up, int64_t asz,
-                                                   const T *bias, T *out, int64_t p0,
-                                                   int64_t len, const FN(wino_bufs) *b)
-{
-    FN(wino_fwd_block_body)(q, cf, in, Up, asz, bias, out, p0, len, b);
-}
-
-MG_TARGET_AVX2 static void FN(wino_wgrad_block_avx2)(const mg_wino_geom *q, const CFG *cf,
-                                                     const T *x, const T *gy, T *Q, int first,
-                                                     int64_t p0, int64_t len,
-                                                     const FN(wino_bufs) *b)
-{
-    FN(wino_wgrad_block_body)(q, cf, x, gy, Q, first, p0, len, b);
-}
-#define MG_WINO_PICK(name) (mg_simd_level() >= MG_SIMD_AVX2 ? FN(name##_avx2) : FN(name##_base))
-#else
-#define MG_WINO_PICK(name) FN(name##_base)
-#endif
+MG_SIMD_TWINS(wino_fwd_block,
+              (const mg_wino_geom *q, const CFG *cf, const T *in, const T *Up, int64_t asz,
+               const T *bias, T *out, int64_t p0, int64_t len, const FN(wino_bufs) *b),
+              (q, cf, in, Up, asz, bias, out, p0, len, b))
+MG_SIMD_TWINS(wino_wgrad_block,
+              (const mg_wino_geom *q, const CFG *cf, const T *x, const T *gy, T *Q, int first,
+               int64_t p0, int64_t len, const FN(wino_bufs) *b),
+              (q, cf, x, gy, Q, first, p0, len, b))
 
 /* out = conv(in, U) for a transformed, packed weight Up (X matrices of cout x cin, each
  * FN(prepack_a)-ed at Up + xi * asz). */
@@ -934,7 +902,7 @@ static int FN(wino_run_forward)(const mg_wino_geom *q, const CFG *cf, const T *i
     int nt = mg_get_num_threads(), t;
     T *scratch;
     void (*block)(const mg_wino_geom *, const CFG *, const T *, const T *, int64_t, const T *,
-                  T *, int64_t, int64_t, const FN(wino_bufs) *) = MG_WINO_PICK(wino_fwd_block);
+                  T *, int64_t, int64_t, const FN(wino_bufs) *) = MG_SIMD_PICK(wino_fwd_block);
     if ((int64_t)nt > q->blocks) nt = (int)q->blocks;
     per = FN(wino_thread_elems)(q, cf, 0);
     if (!mg_mul_ok(per, nt, &total) || !mg_mul_ok(total, (int64_t)sizeof(T), &total))
@@ -957,7 +925,7 @@ static int FN(wino_run_forward)(const mg_wino_geom *q, const CFG *cf, const T *i
 /* U[xi] (rows us apart) = G_r g G_c^T for every pair (co, ci) (see FN(wino_pack_weight)): in
  * double, one output channel at a time with the input channels innermost (contiguous in U, so
  * the loops vectorise); gg is scratch of 33*cin doubles. */
-static MG_WINO_INLINE void FN(wino_weight_u_body)(const mg_wino_geom *q, const T *w, int adjoint,
+static MG_INLINE void FN(wino_weight_u_body)(const mg_wino_geom *q, const T *w, int adjoint,
                                                   T *u, int64_t us, double *gg)
 {
     const int64_t cout = q->cout, cin = q->cin;
@@ -989,19 +957,9 @@ static MG_WINO_INLINE void FN(wino_weight_u_body)(const mg_wino_geom *q, const T
     }
 }
 
-static void FN(wino_weight_u_base)(const mg_wino_geom *q, const T *w, int adjoint, T *u,
-                                   int64_t us, double *gg)
-{
-    FN(wino_weight_u_body)(q, w, adjoint, u, us, gg);
-}
-
-#if MG_X86_SIMD
-MG_TARGET_AVX2 static void FN(wino_weight_u_avx2)(const mg_wino_geom *q, const T *w, int adjoint,
-                                                  T *u, int64_t us, double *gg)
-{
-    FN(wino_weight_u_body)(q, w, adjoint, u, us, gg);
-}
-#endif
+MG_SIMD_TWINS(wino_weight_u,
+              (const mg_wino_geom *q, const T *w, int adjoint, T *u, int64_t us, double *gg),
+              (q, w, adjoint, u, us, gg))
 
 /* Transforms and packs a weight for FN(wino_run_forward) of the kind of q: U[xi] = G_r g G_c^T
  * for g the 3x3 filter w[co][ci] or, with `adjoint`, the flipped w[ci][co] (w is then
@@ -1026,7 +984,7 @@ static T *FN(wino_pack_weight)(const mg_wino_geom *q, const CFG *cf, const T *w,
         return NULL;
     }
     u = packed + q->X * *asz;
-    MG_WINO_PICK(wino_weight_u)(q, w, adjoint, u, us, gg);
+    MG_SIMD_PICK(wino_weight_u)(q, w, adjoint, u, us, gg);
     free(gg);
     for (xi = 0; xi < q->X; xi++)
         FN(prepack_a)(cf, cout, cin, u + xi * us, cin, 1, packed + xi * *asz);
@@ -1080,7 +1038,7 @@ static int FN(wino_input_grad)(const mg_conv_geom *g, const T *gy, const T *w, T
 /* dg[co][ci] += G_r^T Q G_c for one kind's sum Q (point xi of pair (co, ci) at
  * Q[xi*qs + co*cin + ci]): one output channel at a time, the input channels innermost (t1 is
  * scratch of 24*cin doubles). */
-static MG_WINO_INLINE void FN(wino_weight_from_q_body)(const mg_wino_geom *q, const T *Q,
+static MG_INLINE void FN(wino_weight_from_q_body)(const mg_wino_geom *q, const T *Q,
                                                        double *t1, double *dg)
 {
     const double(*gr)[3] = mg_wino_gmat(q->mr), (*gc)[3] = mg_wino_gmat(q->mc);
@@ -1110,19 +1068,8 @@ static MG_WINO_INLINE void FN(wino_weight_from_q_body)(const mg_wino_geom *q, co
     }
 }
 
-static void FN(wino_weight_from_q_base)(const mg_wino_geom *q, const T *Q, double *t1,
-                                        double *dg)
-{
-    FN(wino_weight_from_q_body)(q, Q, t1, dg);
-}
-
-#if MG_X86_SIMD
-MG_TARGET_AVX2 static void FN(wino_weight_from_q_avx2)(const mg_wino_geom *q, const T *Q,
-                                                       double *t1, double *dg)
-{
-    FN(wino_weight_from_q_body)(q, Q, t1, dg);
-}
-#endif
+MG_SIMD_TWINS(wino_weight_from_q,
+              (const mg_wino_geom *q, const T *Q, double *t1, double *dg), (q, Q, t1, dg))
 
 /* One kind's share of the weight gradient, added to dg (see the top). */
 static int FN(wino_weight_grad_kind)(const mg_wino_geom *q, const CFG *cf, const T *x,
@@ -1132,7 +1079,7 @@ static int FN(wino_weight_grad_kind)(const mg_wino_geom *q, const CFG *cf, const
     int nt = mg_get_num_threads(), t;
     T *scratch;
     void (*block)(const mg_wino_geom *, const CFG *, const T *, const T *, T *, int, int64_t,
-                  int64_t, const FN(wino_bufs) *) = MG_WINO_PICK(wino_wgrad_block);
+                  int64_t, const FN(wino_bufs) *) = MG_SIMD_PICK(wino_wgrad_block);
     if ((int64_t)nt > q->blocks) nt = (int)q->blocks;
     /* per thread: its sum Q (X matrices cout x cin, q->qs apart), then the block buffers */
     qsz = FN(lines)(q->X * q->qs);
@@ -1158,7 +1105,7 @@ static int FN(wino_weight_grad_kind)(const mg_wino_geom *q, const CFG *cf, const
         for (xi = 0; xi < q->X; xi++)
             for (i = 0; i < q->cout * q->cin; i++) scratch[xi * q->qs + i] += p[xi * q->qs + i];
     }
-    MG_WINO_PICK(wino_weight_from_q)(q, scratch, t1, dg);
+    MG_SIMD_PICK(wino_weight_from_q)(q, scratch, t1, dg);
     mg_aligned_free(scratch);
     return MG_OK;
 }
@@ -1187,4 +1134,3 @@ static int FN(wino_weight_grad)(const mg_conv_geom *g, const T *x, const T *gy, 
     return err;
 }
 
-#undef MG_WINO_PICK

@@ -84,9 +84,9 @@ def test_every_tile_kind(dtype, n, ohw):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("nt", [1, 2])
 def test_blocks_that_cut_samples(threads, dtype, nt):
-    """Samples of 18x10 = 180 tiles, more than a block holds: each block copies only the rows
-    its tiles read into planes that earlier blocks filled with other rows and samples; the
-    blocks in between start and end mid-sample, off a multiple of 8 tiles."""
+    """Samples of 18x10 = 180 tiles, more than a block holds: blocks start and end mid-sample,
+    off a multiple of 8 tiles, so a block's 8-tile groups and the planes it prefetches span two
+    samples."""
     threads.set_num_threads(nt)
     rng = np.random.default_rng(3)
     x = rng.standard_normal((3, 16, 70, 37)).astype(dtype)
