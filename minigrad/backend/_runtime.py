@@ -14,11 +14,16 @@ raises two thresholds: blocks up to ``MMAP_THRESHOLD`` come from the heap and up
 Skipped when ``MALLOC_*_`` variables or ``glibc.malloc`` tunables are set.
 
 OpenMP (libgomp). Between two parallel regions libgomp's workers spin for ~300,000 iterations
-before sleeping. A training step runs Python and NumPy code between its kernels, so on a machine
-whose cores are busy with other work the spinning workers take the CPU from the thread doing
-the work: a 2-thread SimpleConvNet step took 35-100 ms instead of 14-20 ms on a loaded 2-core
-machine. ``GOMP_SPINCOUNT=1000`` (libgomp's own value when it sees more threads than cores) is
-set before the compiled module loads libgomp. Skipped when ``OMP_WAIT_POLICY`` or
+(milliseconds) before sleeping. A training step runs Python and NumPy code between its kernels,
+so on a machine whose cores are busy with other work the spinning workers take the CPU from the
+thread doing the work: a 2-thread SimpleConvNet step once took 35-100 ms instead of 14-20 ms on
+a loaded 2-core machine. Too short a spin costs the other way: a worker that has gone to sleep
+takes 40-60 us (more on a busy host) to wake, and the region waits for it. On a 2-core EPYC VM
+``GOMP_SPINCOUNT=3000`` keeps workers awake for ~30-100 us, longer than the ~10 us of Python
+between two back-to-back kernel calls; with 1000 (~10-30 us) the 2-thread 128x784 @ 784x256
+product had a median of 560 us in some runs instead of 350 us. Next to a busy process the
+2-thread SimpleConvNet step took 16-20 ms with either value.
+Set before the compiled module loads libgomp. Skipped when ``OMP_WAIT_POLICY`` or
 ``GOMP_SPINCOUNT`` is set, and without effect if libgomp was loaded earlier.
 """
 from __future__ import annotations
@@ -28,7 +33,7 @@ import sys
 
 MMAP_THRESHOLD = 32 << 20  # glibc's own ceiling for its dynamic mmap threshold
 TRIM_THRESHOLD = 64 << 20
-SPIN_COUNT = "1000"
+SPIN_COUNT = "3000"
 
 _M_TRIM_THRESHOLD = -1  # mallopt parameter numbers from glibc's <malloc.h>
 _M_MMAP_THRESHOLD = -3

@@ -155,7 +155,7 @@ def _run_clean(**extra) -> list:
 @needs_c
 def test_runtime_tuning_defaults():
     """Freed arrays are kept for reuse (mallopt) and OpenMP workers spin briefly."""
-    assert _run_clean() == ["True", "1000", "1000"]
+    assert _run_clean() == ["True", "3000", "3000"]
 
 
 @needs_c
