@@ -8,8 +8,9 @@
  * Operands are addressed through (row stride, column stride), so transposed and strided views
  * are packed directly, without a copy.
  *
- * Threads split the output into a grid of MR/NR-aligned blocks (never the k dimension), so each
- * element of C is computed by exactly the same instruction sequence whatever the thread count.
+ * Threads split the output into MR/NR-aligned blocks (never the k dimension), so each element of
+ * C is computed by exactly the same instruction sequence whatever the thread count: one block
+ * per thread, or, when A or B is small, chunks that threads claim as they come.
  */
 #define MG_CAT_(a, b) a##_##b
 #define MG_CAT(a, b) MG_CAT_(a, b)
@@ -226,6 +227,64 @@ static void FN(gemm_block)(const CFG *cf, int64_t m, int64_t n, int64_t k, T alp
     }
 }
 
+/* GEMMs whose threads take chunks of C as they come. The smaller operand is packed whole (every
+ * k slab) once per thread and the other one chunk by chunk: column chunks of C with all of A,
+ * or row chunks with all of B. The same micro-kernel calls per element as gemm_block, so the
+ * bits do not depend on which thread computes which chunk. */
+static void FN(gemm_column_chunks)(const CFG *cf, int64_t m, int64_t n, int64_t k, T alpha,
+                                   const T *a, int64_t rsa, int64_t csa, const T *b,
+                                   int64_t rsb, int64_t csb, T beta, T *c, int64_t ldc,
+                                   int64_t chunk, int64_t *next, T *whole_a, T *bbuf)
+{
+    const int NR = cf->nr;
+    const int64_t mpad = (m + cf->mr - 1) / cf->mr * cf->mr, kslab = FN(kslab)(cf, k);
+    int64_t j0, pc, ic, jr;
+    T tile[6 * 32];
+    for (pc = 0; pc < k; pc += kslab)
+        FN(pack_a)(m, k - pc < kslab ? k - pc : kslab, a + pc * csa, rsa, csa,
+                   whole_a + mpad * pc, cf);
+    while ((j0 = mg_claim(next, chunk)) < n) {
+        int64_t nc = n - j0 < chunk ? n - j0 : chunk;
+        for (pc = 0; pc < k; pc += kslab) {
+            int64_t kc = k - pc < kslab ? k - pc : kslab;
+            FN(pack_b)(kc, nc, b + pc * rsb + j0 * csb, rsb, csb, bbuf, cf);
+            for (ic = 0; ic < m; ic += cf->mc) {
+                int64_t mc = m - ic < cf->mc ? m - ic : cf->mc;
+                for (jr = 0; jr < nc; jr += NR)
+                    FN(sliver_times_block)(cf, mc, nc - jr < NR ? nc - jr : NR, kc,
+                                           whole_a + mpad * pc + ic * kc, bbuf + jr * kc,
+                                           c + ic * ldc + j0 + jr, ldc, alpha,
+                                           pc == 0 ? beta : (T)1, tile);
+            }
+        }
+    }
+}
+
+static void FN(gemm_row_chunks)(const CFG *cf, int64_t m, int64_t n, int64_t k, T alpha,
+                                const T *a, int64_t rsa, int64_t csa, const T *b, int64_t rsb,
+                                int64_t csb, T beta, T *c, int64_t ldc, int64_t chunk,
+                                int64_t *next, T *abuf, T *whole_b)
+{
+    const int NR = cf->nr;
+    const int64_t npad = (n + NR - 1) / NR * NR, kslab = FN(kslab)(cf, k);
+    int64_t i0, pc, jr;
+    T tile[6 * 32];
+    for (pc = 0; pc < k; pc += kslab)
+        FN(pack_b)(k - pc < kslab ? k - pc : kslab, n, b + pc * rsb, rsb, csb,
+                   whole_b + npad * pc, cf);
+    while ((i0 = mg_claim(next, chunk)) < m) {
+        int64_t mc = m - i0 < chunk ? m - i0 : chunk;
+        for (pc = 0; pc < k; pc += kslab) {
+            int64_t kc = k - pc < kslab ? k - pc : kslab;
+            FN(pack_a)(mc, kc, a + i0 * rsa + pc * csa, rsa, csa, abuf, cf);
+            for (jr = 0; jr < n; jr += NR)
+                FN(sliver_times_block)(cf, mc, n - jr < NR ? n - jr : NR, kc, abuf,
+                                       whole_b + npad * pc + jr * kc, c + i0 * ldc + jr, ldc,
+                                       alpha, pc == 0 ? beta : (T)1, tile);
+        }
+    }
+}
+
 static void FN(scale_c)(int64_t m, int64_t n, T beta, T *c, int64_t ldc)
 {
     int64_t i, j;
@@ -251,9 +310,7 @@ static int FN(gemm_run)(const CFG *cf, int nt, int64_t m, int64_t n, int64_t k, 
         FN(scale_c)(m, n, beta, c, ldc);
         return MG_OK;
     }
-    /* Tiles along each side; pick the thread grid tm x tn (tm*tn <= nt) whose busiest thread
-     * has the fewest tiles, preferring to split n (each thread then packs a disjoint part of B). */
-    mt = (m + MR - 1) / MR;
+    mt = (m + MR - 1) / MR; /* tiles along each side */
     ntl = (n + NR - 1) / NR;
     if (nt > 1) {
         int64_t flops_per_thread = m * n / nt * k;
@@ -261,6 +318,43 @@ static int FN(gemm_run)(const CFG *cf, int nt, int64_t m, int64_t n, int64_t k, 
         if (flops_per_thread < MG_GEMM_MIN_WORK) nt = (int)(m * n * k / MG_GEMM_MIN_WORK) + 1;
         if (nt > mt * ntl) nt = (int)(mt * ntl);
     }
+    if (nt > 1 && (mt * MR < ntl * NR ? mt * MR : ntl * NR) * k * (int64_t)sizeof(T) <=
+                      MG_GEMM_WHOLE_BYTES) {
+        /* One operand small enough for each thread to keep all of it packed: threads take
+         * chunks of C as they come (about four each), so a thread that wakes late or runs on a
+         * busy core does less of the work instead of holding the others up at the end. */
+        const int by_rows = ntl * NR < mt * MR;
+        const int64_t kc = FN(kslab)(cf, k), step = by_rows ? MR : NR;
+        int64_t chunk = ((by_rows ? m : n) / (4 * nt)) / step * step, next = 0;
+        size_t whole, part;
+        int t;
+        /* a chunk's packed slab of the other operand stays in L2 (rows: one A block) */
+        int64_t most = by_rows ? cf->mc : MG_GEMM_L2_PIECE / (int64_t)sizeof(T) / kc / NR * NR;
+        if (chunk > most) chunk = most;
+        if (chunk < step) chunk = step;
+        whole = (size_t)((by_rows ? ntl * NR : mt * MR) * k) * sizeof(T);
+        part = (size_t)(kc * chunk) * sizeof(T);
+        MG_PARALLEL_FOR(t, nt, {
+            T *buf = (T *)mg_aligned_alloc(whole + part + 64), *other;
+            if (!buf) {
+                err = MG_ENOMEM;
+                mg_claim(&next, by_rows ? m : n); /* the others finish what they hold */
+            } else {
+                other = buf + ((whole + 63) / 64) * 64 / sizeof(T);
+                if (by_rows)
+                    FN(gemm_row_chunks)(cf, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c,
+                                        ldc, chunk, &next, other, buf);
+                else
+                    FN(gemm_column_chunks)(cf, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta,
+                                           c, ldc, chunk, &next, buf, other);
+                mg_aligned_free(buf);
+            }
+        });
+        return err;
+    }
+    /* Otherwise each thread gets one block: pick the thread grid tm x tn (tm*tn <= nt) whose
+     * busiest thread has the fewest tiles, preferring to split n (each thread then packs a
+     * disjoint part of B). */
     for (f = 1; f <= nt; f++) {
         int g = nt / f; /* f rows of threads, g columns */
         int64_t load = ((mt + f - 1) / f) * ((ntl + g - 1) / g);

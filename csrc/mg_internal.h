@@ -63,6 +63,18 @@
     } while (0)
 #endif
 
+/* Returns *counter and adds step to it, atomically when threads share the counter: how the
+ * threads of a region claim chunks of work one after another. */
+static inline int64_t mg_claim(int64_t *counter, int64_t step)
+{
+    int64_t got;
+#ifdef _OPENMP
+#pragma omp atomic capture
+#endif
+    { got = *counter; *counter += step; }
+    return got;
+}
+
 /* Memory-bound kernels split work only when each thread gets at least this many elements
  * (tens of microseconds): waking a thread team costs microseconds, more on a busy machine.
  * Small enough that a 512x512 weight's optimizer step is split over 2 threads (a four times

@@ -167,6 +167,31 @@ def test_bit_reproducible(threads, dtype):
     assert np.array_equal(s1, C.matmul_sum(x, np.swapaxes(x, 1, 2)))
 
 
+@needs_c
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m,n,k", [(20, 1000, 300), (1001, 23, 600), (7, 300, 2000),
+                                   (600, 9, 800)])
+def test_threads_taking_chunks_get_the_bits_of_one_thread(threads, m, n, k, dtype):
+    """When A (few rows) or B (few columns) is small, threads claim chunks of C as they come,
+    column chunks or row chunks; 1, 2 and 3 threads give the same bits, with alpha, beta, a
+    transposed operand and C a view with a wider leading dimension (a k past one slab, ragged
+    tiles at the ends)."""
+    rng = np.random.default_rng(6)
+    a = make(rng, (m, k), dtype, "f")
+    b = make(rng, (k, n), dtype, "rows")
+    c0 = rng.standard_normal((m, n + 5)).astype(dtype)
+    expect = -0.5 * (a.astype(np.float64) @ b) + 0.25 * c0[:, 2:n + 2]
+    results = []
+    for nt in (1, 2, 3):
+        threads.set_num_threads(nt)
+        c = c0.copy()
+        C.gemm(a, b, c[:, 2:n + 2], alpha=-0.5, beta=0.25)
+        assert np.array_equal(c[:, :2], c0[:, :2]) and np.array_equal(c[:, n + 2:], c0[:, n + 2:])
+        results.append(c)
+    np.testing.assert_allclose(results[0][:, 2:n + 2], expect, *tol(dtype, k))
+    assert np.array_equal(results[0], results[1]) and np.array_equal(results[0], results[2])
+
+
 @pytest.mark.parametrize("impl", [ACTIVE, reference], ids=lambda m: m.name)
 def test_bad_input(impl):
     f32 = np.ones((2, 3), np.float32)
