@@ -227,60 +227,51 @@ static void FN(gemm_block)(const CFG *cf, int64_t m, int64_t n, int64_t k, T alp
     }
 }
 
-/* GEMMs whose threads take chunks of C as they come. The smaller operand is packed whole (every
- * k slab) once per thread and the other one chunk by chunk: column chunks of C with all of A,
- * or row chunks with all of B. The same micro-kernel calls per element as gemm_block, so the
- * bits do not depend on which thread computes which chunk. */
-static void FN(gemm_column_chunks)(const CFG *cf, int64_t m, int64_t n, int64_t k, T alpha,
-                                   const T *a, int64_t rsa, int64_t csa, const T *b,
-                                   int64_t rsb, int64_t csb, T beta, T *c, int64_t ldc,
-                                   int64_t chunk, int64_t *next, T *whole_a, T *bbuf)
+/* One thread's part of a GEMM whose threads take chunks of C as they come. The smaller operand
+ * is packed whole (every k slab) into `whole` once per thread, the other one chunk by chunk into
+ * `part`: row chunks of C with all of B (by_rows), or column chunks with all of A. The same
+ * micro-kernel calls per element as gemm_block, so the bits do not depend on which thread
+ * computes which chunk. */
+static void FN(gemm_chunks)(const CFG *cf, int by_rows, int64_t m, int64_t n, int64_t k,
+                            T alpha, const T *a, int64_t rsa, int64_t csa, const T *b,
+                            int64_t rsb, int64_t csb, T beta, T *c, int64_t ldc, int64_t chunk,
+                            int64_t *next, T *whole, T *part)
 {
     const int NR = cf->nr;
-    const int64_t mpad = (m + cf->mr - 1) / cf->mr * cf->mr, kslab = FN(kslab)(cf, k);
-    int64_t j0, pc, ic, jr;
+    /* slab pc of the whole operand starts at whole + padded * pc */
+    const int64_t padded = by_rows ? (n + NR - 1) / NR * NR : (m + cf->mr - 1) / cf->mr * cf->mr;
+    const int64_t kslab = FN(kslab)(cf, k);
+    int64_t x0, pc, ic, jr;
     T tile[6 * 32];
-    for (pc = 0; pc < k; pc += kslab)
-        FN(pack_a)(m, k - pc < kslab ? k - pc : kslab, a + pc * csa, rsa, csa,
-                   whole_a + mpad * pc, cf);
-    while ((j0 = mg_claim(next, chunk)) < n) {
-        int64_t nc = n - j0 < chunk ? n - j0 : chunk;
+    for (pc = 0; pc < k; pc += kslab) {
+        int64_t kc = k - pc < kslab ? k - pc : kslab;
+        if (by_rows)
+            FN(pack_b)(kc, n, b + pc * rsb, rsb, csb, whole + padded * pc, cf);
+        else
+            FN(pack_a)(m, kc, a + pc * csa, rsa, csa, whole + padded * pc, cf);
+    }
+    while ((x0 = mg_claim(next, chunk)) < (by_rows ? m : n)) {
+        /* this chunk is C[i0:i1, j0:j1] */
+        int64_t i0 = by_rows ? x0 : 0, i1 = by_rows ? (m - x0 < chunk ? m : x0 + chunk) : m;
+        int64_t j0 = by_rows ? 0 : x0, j1 = by_rows ? n : (n - x0 < chunk ? n : x0 + chunk);
         for (pc = 0; pc < k; pc += kslab) {
             int64_t kc = k - pc < kslab ? k - pc : kslab;
-            FN(pack_b)(kc, nc, b + pc * rsb + j0 * csb, rsb, csb, bbuf, cf);
-            for (ic = 0; ic < m; ic += cf->mc) {
-                int64_t mc = m - ic < cf->mc ? m - ic : cf->mc;
-                for (jr = 0; jr < nc; jr += NR)
-                    FN(sliver_times_block)(cf, mc, nc - jr < NR ? nc - jr : NR, kc,
-                                           whole_a + mpad * pc + ic * kc, bbuf + jr * kc,
-                                           c + ic * ldc + j0 + jr, ldc, alpha,
+            const T *ap = whole + padded * pc, *bp = whole + padded * pc;
+            if (by_rows) {
+                FN(pack_a)(i1 - i0, kc, a + i0 * rsa + pc * csa, rsa, csa, part, cf);
+                ap = part;
+            } else {
+                FN(pack_b)(kc, j1 - j0, b + pc * rsb + j0 * csb, rsb, csb, part, cf);
+                bp = part;
+            }
+            for (ic = i0; ic < i1; ic += cf->mc) {
+                int64_t mc = i1 - ic < cf->mc ? i1 - ic : cf->mc;
+                for (jr = j0; jr < j1; jr += NR)
+                    FN(sliver_times_block)(cf, mc, j1 - jr < NR ? j1 - jr : NR, kc,
+                                           ap + (ic - i0) * kc, bp + (jr - j0) * kc,
+                                           c + ic * ldc + jr, ldc, alpha,
                                            pc == 0 ? beta : (T)1, tile);
             }
-        }
-    }
-}
-
-static void FN(gemm_row_chunks)(const CFG *cf, int64_t m, int64_t n, int64_t k, T alpha,
-                                const T *a, int64_t rsa, int64_t csa, const T *b, int64_t rsb,
-                                int64_t csb, T beta, T *c, int64_t ldc, int64_t chunk,
-                                int64_t *next, T *abuf, T *whole_b)
-{
-    const int NR = cf->nr;
-    const int64_t npad = (n + NR - 1) / NR * NR, kslab = FN(kslab)(cf, k);
-    int64_t i0, pc, jr;
-    T tile[6 * 32];
-    for (pc = 0; pc < k; pc += kslab)
-        FN(pack_b)(k - pc < kslab ? k - pc : kslab, n, b + pc * rsb, rsb, csb,
-                   whole_b + npad * pc, cf);
-    while ((i0 = mg_claim(next, chunk)) < m) {
-        int64_t mc = m - i0 < chunk ? m - i0 : chunk;
-        for (pc = 0; pc < k; pc += kslab) {
-            int64_t kc = k - pc < kslab ? k - pc : kslab;
-            FN(pack_a)(mc, kc, a + i0 * rsa + pc * csa, rsa, csa, abuf, cf);
-            for (jr = 0; jr < n; jr += NR)
-                FN(sliver_times_block)(cf, mc, n - jr < NR ? n - jr : NR, kc, abuf,
-                                       whole_b + npad * pc + jr * kc, c + i0 * ldc + jr, ldc,
-                                       alpha, pc == 0 ? beta : (T)1, tile);
         }
     }
 }
@@ -335,18 +326,13 @@ static int FN(gemm_run)(const CFG *cf, int nt, int64_t m, int64_t n, int64_t k, 
         whole = (size_t)((by_rows ? ntl * NR : mt * MR) * k) * sizeof(T);
         part = (size_t)(kc * chunk) * sizeof(T);
         MG_PARALLEL_FOR(t, nt, {
-            T *buf = (T *)mg_aligned_alloc(whole + part + 64), *other;
+            T *buf = (T *)mg_aligned_alloc(whole + part + 64);
             if (!buf) {
                 err = MG_ENOMEM;
                 mg_claim(&next, by_rows ? m : n); /* the others finish what they hold */
             } else {
-                other = buf + ((whole + 63) / 64) * 64 / sizeof(T);
-                if (by_rows)
-                    FN(gemm_row_chunks)(cf, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c,
-                                        ldc, chunk, &next, other, buf);
-                else
-                    FN(gemm_column_chunks)(cf, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta,
-                                           c, ldc, chunk, &next, buf, other);
+                FN(gemm_chunks)(cf, by_rows, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c,
+                                ldc, chunk, &next, buf, buf + ((whole + 63) / 64) * 64 / sizeof(T));
                 mg_aligned_free(buf);
             }
         });
