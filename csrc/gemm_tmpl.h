@@ -256,12 +256,14 @@ static void FN(gemm_chunks)(const CFG *cf, int by_rows, int64_t m, int64_t n, in
         int64_t j0 = by_rows ? 0 : x0, j1 = by_rows ? n : (n - x0 < chunk ? n : x0 + chunk);
         for (pc = 0; pc < k; pc += kslab) {
             int64_t kc = k - pc < kslab ? k - pc : kslab;
-            const T *ap = whole + padded * pc, *bp = whole + padded * pc;
+            const T *ap, *bp;
             if (by_rows) {
                 FN(pack_a)(i1 - i0, kc, a + i0 * rsa + pc * csa, rsa, csa, part, cf);
                 ap = part;
+                bp = whole + padded * pc;
             } else {
                 FN(pack_b)(kc, j1 - j0, b + pc * rsb + j0 * csb, rsb, csb, part, cf);
+                ap = whole + padded * pc;
                 bp = part;
             }
             for (ic = i0; ic < i1; ic += cf->mc) {
