@@ -76,9 +76,9 @@ static void FN(dk_pack_a)(int64_t m, int64_t k, const T *a, int64_t rsa, int64_t
  * more streams than the hardware prefetcher follows. mb <= 4, nv <= 4, `masked` and `pf` are
  * constants once inlined: the tile lives in registers. */
 MG_TARGET_AVX2 static MG_INLINE void FN(dk_tile)(const int mb, const int nv,
-                                                      const int masked, const int pf,
-                                                      __m256i mask, int64_t k, const T *ap,
-                                                      const T *b, int64_t ldb, T *c, int64_t ldc)
+                                                 const int masked, const int pf,
+                                                 __m256i mask, int64_t k, const T *ap,
+                                                 const T *b, int64_t ldb, T *c, int64_t ldc)
 {
     const T *end = ap + 4 * (k + 1);
     VEC acc[4][4], bv[4];
@@ -112,8 +112,8 @@ MG_TARGET_AVX2 static MG_INLINE void FN(dk_tile)(const int mb, const int nv,
 /* Rows [0, mb) of C = bias + A @ B over n columns: tiles of 12 accumulators (4 rows x 3 vectors
  * or fewer rows x 4 vectors), then 2 or 1 vectors, then a masked vector. */
 MG_TARGET_AVX2 static MG_INLINE void FN(dk_rows)(const int mb, const int pf, int64_t n,
-                                                      int64_t k, const T *ap, const T *b,
-                                                      int64_t ldb, T *c, int64_t ldc)
+                                                 int64_t k, const T *ap, const T *b,
+                                                 int64_t ldb, T *c, int64_t ldc)
 {
     const int nv = mb == 4 ? 3 : 4;
     const __m256i nomask = _mm256_setzero_si256(); /* not read by unmasked tiles */
@@ -155,9 +155,9 @@ MG_TARGET_AVX2 static void FN(dk_gemm)(int64_t m, int64_t n, int64_t k, const T 
  * at 0 when `first`. Each lane is one FMA chain in column order; the last n % VW columns are
  * masked loads (zeros). */
 MG_TARGET_AVX2 static MG_INLINE void FN(dk_dot_tile)(const int mb, const int nb, int64_t n,
-                                                          const T *a, int64_t lda, const T *b,
-                                                          int64_t ldb, int first, T *part,
-                                                          int64_t ldp)
+                                                     const T *a, int64_t lda, const T *b,
+                                                     int64_t ldb, int first, T *part,
+                                                     int64_t ldp)
 {
     VEC acc[4][3], bv[3];
     int64_t l;

@@ -229,7 +229,7 @@ static void FN(conv_masks)(const mg_conv_geom *g, T *masks)
 /* cols (c*kh*kw, L) of one sample x (c, h, w): row (ci*kh + i)*kw + j, column oy*ow + ox holds
  * x[ci, oy*sh - ph + i*dh, ox*sw - pw + j*dw], 0 outside the input. */
 static MG_INLINE void FN(conv_im2col_body)(const mg_conv_geom *g, const T *x, T *cols,
-                                                 const T *masks)
+                                           const T *masks)
 {
     const int64_t h = g->h, w = g->w, oh = g->oh, ow = g->ow, L = g->L;
     int64_t ci, i, j, oy, ox, t;
@@ -281,7 +281,7 @@ static MG_INLINE void FN(conv_im2col_body)(const mg_conv_geom *g, const T *x, T 
 /* The adjoint: x (c, h, w) is overwritten with the sum of the cols entries that read each
  * pixel, rows in order. masks as for FN(conv_im2col) (NULL unless FN(conv_shifted)). */
 static MG_INLINE void FN(conv_col2im_body)(const mg_conv_geom *g, const T *cols, T *x,
-                                                 const T *masks)
+                                           const T *masks)
 {
     const int64_t h = g->h, w = g->w, ow = g->ow, L = g->L;
     int64_t ci, i, j, oy, ox, t;
@@ -340,7 +340,7 @@ MG_SIMD_TWINS(conv_col2im, (const mg_conv_geom *g, const T *cols, T *x, const T 
 /* part (m x MG_SUM_LANES) = (first ? 0 : part) + the lanes of the m rows of n columns, rows n
  * apart. */
 static MG_INLINE void FN(row_sums_body)(const T *rows, int64_t m, int64_t n, T *part,
-                                             int first)
+                                        int first)
 {
     int64_t i, l;
     int j;

@@ -110,9 +110,9 @@ MG_ELEMENTWISE(double, f64)
         T gsign, wd, shrink, lerp_w, one_m_b2, beta2, bc2_sqrt, eps, neg_step;                    \
     } mg_adam_args_##SFX;                                                                         \
                                                                                                   \
-    static MG_INLINE void mg_adam_loop_##SFX(int64_t lo, int64_t hi,                         \
-                                                  const mg_adam_args_##SFX *a, const int l2,      \
-                                                  const int small_w, const int ams)               \
+    static MG_INLINE void mg_adam_loop_##SFX(int64_t lo, int64_t hi,                              \
+                                             const mg_adam_args_##SFX *a, const int l2,           \
+                                             const int small_w, const int ams)                    \
     {                                                                                             \
         T *MG_RESTRICT p = a->p, *MG_RESTRICT m = a->m, *MG_RESTRICT v = a->v;                    \
         T *MG_RESTRICT vmax = a->vmax;                                                            \
@@ -144,8 +144,8 @@ MG_ELEMENTWISE(double, f64)
     }                                                                                             \
                                                                                                   \
     /* variant = ams << 2 | l2 << 1 | small_w: one specialized loop per combination */           \
-    static MG_INLINE void mg_adam_variants_##SFX(int64_t lo, int64_t hi,                     \
-                                                      const mg_adam_args_##SFX *a, int variant)   \
+    static MG_INLINE void mg_adam_variants_##SFX(int64_t lo, int64_t hi,                          \
+                                                 const mg_adam_args_##SFX *a, int variant)        \
     {                                                                                             \
         switch (variant) {                                                                        \
         case 0: mg_adam_loop_##SFX(lo, hi, a, 0, 0, 0); break;                                    \

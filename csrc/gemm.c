@@ -14,8 +14,10 @@
 #define MG_GEMM_L2_PIECE ((int64_t)192 * 1024)
 #endif
 /* Threads share a GEMM by chunks when A or B packed whole is at most this: with one
- * MG_GEMM_L2_PIECE of the other operand it still fits a 512 KiB L2. (At 512 KiB the f32 MLP
- * forward, A 400 KiB, got slower; at 288 KiB the f64 MLP backward and f32 256x256 gained.) */
+ * MG_GEMM_L2_PIECE of the other operand it still fits a 512 KiB L2. (One-off 2-thread A/B on a
+ * 2-core EPYC VM: at 512 KiB the f32 MLP forward, A 400 KiB, got 3-7% slower; at 288 KiB the
+ * f64 MLP backward and f32 256x256 gained a few percent. `python -m bench --threads 2 --filter
+ * gemm` shows the shapes against NumPy.) */
 #define MG_GEMM_WHOLE_BYTES ((int64_t)288 * 1024)
 /* Packing buffers up to this size live on the stack. */
 #define MG_GEMM_STACK_BYTES 32768

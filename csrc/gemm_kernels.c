@@ -139,7 +139,7 @@ MG_GENERIC_UKR(ukr_f64_generic, double, GEN_MR, GEN_NR_F64)
         X0 = FMA(av, b0, X0);                                                                     \
         X1 = FMA(av, b1, X1);                                                                     \
     }
-#define MG_SIMD_UKR_EDGE(NAME, TARGET, T, VT, W, ZERO, LOAD, LOADU, STOREU, BCAST, FMA, MUL, SET1)  \
+#define MG_SIMD_UKR_EDGE(NAME, TARGET, T, VT, W, ZERO, LOAD, LOADU, STOREU, BCAST, FMA, MUL, SET1) \
     TARGET static inline void NAME##_rows(int64_t k, const T *MG_RESTRICT a,                      \
                                           const T *MG_RESTRICT b, T *MG_RESTRICT c, int64_t ldc,  \
                                           T alpha, T beta, const int rows)                        \

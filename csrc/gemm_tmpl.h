@@ -317,16 +317,17 @@ static int FN(gemm_run)(const CFG *cf, int nt, int64_t m, int64_t n, int64_t k, 
          * chunks of C as they come (about four each), so a thread that wakes late or runs on a
          * busy core does less of the work instead of holding the others up at the end. */
         const int by_rows = ntl * NR < mt * MR;
-        const int64_t kc = FN(kslab)(cf, k), step = by_rows ? MR : NR;
+        const int64_t kslab = FN(kslab)(cf, k), step = by_rows ? MR : NR;
         int64_t chunk = ((by_rows ? m : n) / (4 * nt)) / step * step, next = 0;
         size_t whole, part;
         int t;
         /* a chunk's packed slab of the other operand stays in L2 (rows: one A block) */
-        int64_t most = by_rows ? cf->mc : MG_GEMM_L2_PIECE / (int64_t)sizeof(T) / kc / NR * NR;
+        int64_t most = by_rows ? cf->mc
+                               : MG_GEMM_L2_PIECE / (int64_t)sizeof(T) / kslab / NR * NR;
         if (chunk > most) chunk = most;
         if (chunk < step) chunk = step;
         whole = (size_t)((by_rows ? ntl * NR : mt * MR) * k) * sizeof(T);
-        part = (size_t)(kc * chunk) * sizeof(T);
+        part = (size_t)(kslab * chunk) * sizeof(T);
         MG_PARALLEL_FOR(t, nt, {
             T *buf = (T *)mg_aligned_alloc(whole + part + 64);
             if (!buf) {

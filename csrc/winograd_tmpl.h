@@ -344,9 +344,9 @@ MG_TARGET_AVX2 static MG_INLINE void mg_wino_a8(int m, const __m256 *d, __m256 *
  * as zeros, and are never touched) and one transpose, then the row transform; the column
  * transform follows on the vectors kept on the stack. */
 MG_TARGET_AVX2 static MG_INLINE void mg_wino_patches8(int grad, int mr, int mc,
-                                                           const float *src, int64_t stride,
-                                                           const mg_wino_place *pl, float *z,
-                                                           int64_t zs)
+                                                      const float *src, int64_t stride,
+                                                      const mg_wino_place *pl, float *z,
+                                                      int64_t zs)
 {
     const int ar = mr + 2, ac = mc + 2, rows = grad ? mr : ar;
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -388,9 +388,9 @@ MG_TARGET_AVX2 static MG_INLINE void mg_wino_patches8(int grad, int mr, int mc,
  * and columns of tile k inside the output. One transpose gives each tile's row (6 wide) or two
  * rows (at most 4 wide: row r in lanes 0-3, row r + 1 in lanes 4-7) in one vector. */
 MG_TARGET_AVX2 static MG_INLINE void mg_wino_output8(int mr, int mc, const float *m,
-                                                          int64_t ms, float bias,
-                                                          const mg_wino_place *pl, float *out,
-                                                          int64_t ow)
+                                                     int64_t ms, float bias,
+                                                     const mg_wino_place *pl, float *out,
+                                                     int64_t ow)
 {
     const int ar = mr + 2, ac = mc + 2;
     const __m256 bv = _mm256_set1_ps(bias);
@@ -541,7 +541,7 @@ static int FN(wino_applies)(const mg_conv_geom *g)
  * k at in[k*is + l], results at out[k*os + l]); a 2-D transform applies one along the rows
  * of the patches and one along their columns. B^T d: m + 2 -> m + 2 values. */
 static MG_INLINE void FN(wino_bt)(int m, const T *in, int64_t is, T *out, int64_t os,
-                                       int len)
+                                  int len)
 {
     int l;
     for (l = 0; l < len; l++) {
@@ -581,7 +581,7 @@ static MG_INLINE void FN(wino_bt)(int m, const T *in, int64_t is, T *out, int64_
 
 /* A^T v (m + 2 -> m): the output. */
 static MG_INLINE void FN(wino_at)(int m, const T *in, int64_t is, T *out, int64_t os,
-                                       int len)
+                                  int len)
 {
     int l;
     for (l = 0; l < len; l++) {
@@ -612,7 +612,7 @@ static MG_INLINE void FN(wino_at)(int m, const T *in, int64_t is, T *out, int64_
 
 /* A dy (m -> m + 2): the output gradient, for the weight gradient. */
 static MG_INLINE void FN(wino_a)(int m, const T *in, int64_t is, T *out, int64_t os,
-                                      int len)
+                                 int len)
 {
     int l;
     for (l = 0; l < len; l++) {
@@ -718,8 +718,8 @@ static inline void FN(wino_prefetch)(const T *planes, int64_t channels, int64_t 
  * to s1), 8 tiles of a channel at a time: the input's V (grad = 0, packed in slivers of ln
  * lanes, see FN(wino_lane)) or the output gradient's Y (grad = 1, plain rows: ln = pb). */
 static MG_INLINE void FN(wino_patches_body)(const mg_wino_geom *q, int grad, const T *src,
-                                                 const mg_wino_place *pl, int64_t lenp, T *Z,
-                                                 int64_t ln, int64_t s0, int64_t s1)
+                                            const mg_wino_place *pl, int64_t lenp, T *Z,
+                                            int64_t ln, int64_t s0, int64_t s1)
 {
     const int G = MG_WINO_GROUP < ln ? MG_WINO_GROUP : (int)ln;
     const int64_t channels = grad ? q->cout : q->cin, plane = grad ? q->oh * q->ow : q->h * q->w;
@@ -748,8 +748,8 @@ static MG_INLINE void FN(wino_patches_body)(const mg_wino_geom *q, int grad, con
 
 /* out tiles = A_r^T M A_c (+ bias) for a block's tiles, written into out (n, cout, oh, ow). */
 static MG_INLINE void FN(wino_output_body)(const mg_wino_geom *q, const T *M,
-                                                const T *bias, const mg_wino_place *pl,
-                                                int64_t lenp, T *out)
+                                           const T *bias, const mg_wino_place *pl,
+                                           int64_t lenp, T *out)
 {
     const int64_t plane = q->oh * q->ow;
     int64_t co, l;
@@ -776,7 +776,7 @@ static MG_INLINE void FN(wino_output_body)(const mg_wino_geom *q, const T *M,
  * NR lanes) and U by FN(prepack_a) (its rows padded with zeros to whole slivers of MR), so the
  * micro-kernels run on them directly, writing whole tiles (M has the padding rows too). */
 static MG_INLINE void FN(wino_products)(const mg_wino_geom *q, const CFG *cf, const T *Up,
-                                             int64_t asz, const T *V, int64_t lenp, T *M)
+                                        int64_t asz, const T *V, int64_t lenp, T *M)
 {
     const int64_t MR = cf->mr, NR = cf->nr, kslab = FN(kslab)(cf, q->cin);
     const int64_t mpad = (q->cout + MR - 1) / MR * MR;
@@ -796,8 +796,8 @@ static MG_INLINE void FN(wino_products)(const mg_wino_geom *q, const CFG *cf, co
  * block's len tiles: Y[xi] (plain rows) packed as the GEMM's A into ap, V[xi]^T as its B
  * into bp, then the micro-kernels (k = len <= pb, one slab). */
 static MG_INLINE void FN(wino_wgrad_products)(const mg_wino_geom *q, const CFG *cf,
-                                                   const T *Y, const T *V, int64_t len, T beta,
-                                                   T *Q, T *ap, T *bp)
+                                              const T *Y, const T *V, int64_t len, T beta,
+                                              T *Q, T *ap, T *bp)
 {
     const int64_t NR = cf->nr;
     T tile[6 * 32]; /* the edge tiles when cout or cin are not multiples of MR or NR */
@@ -858,9 +858,9 @@ static inline int64_t FN(wino_lenp)(const mg_wino_geom *q, int64_t len)
 
 /* One block of the forward: transform the input, X products, transform back. */
 static MG_INLINE void FN(wino_fwd_block_body)(const mg_wino_geom *q, const CFG *cf,
-                                                   const T *in, const T *Up, int64_t asz,
-                                                   const T *bias, T *out, int64_t p0,
-                                                   int64_t len, const FN(wino_bufs) *b)
+                                              const T *in, const T *Up, int64_t asz,
+                                              const T *bias, T *out, int64_t p0,
+                                              int64_t len, const FN(wino_bufs) *b)
 {
     const int64_t lenp = FN(wino_lenp)(q, len), per = q->th * q->tw;
     mg_wino_places(q, p0, len, lenp, b->pl);
@@ -871,9 +871,9 @@ static MG_INLINE void FN(wino_fwd_block_body)(const mg_wino_geom *q, const CFG *
 
 /* One block of the weight gradient: Q[xi] (cout x cin) = (first ? 0 : Q[xi]) + Y[xi] V[xi]^T. */
 static MG_INLINE void FN(wino_wgrad_block_body)(const mg_wino_geom *q, const CFG *cf,
-                                                     const T *x, const T *gy, T *Q, int first,
-                                                     int64_t p0, int64_t len,
-                                                     const FN(wino_bufs) *b)
+                                                const T *x, const T *gy, T *Q, int first,
+                                                int64_t p0, int64_t len,
+                                                const FN(wino_bufs) *b)
 {
     const int64_t lenp = FN(wino_lenp)(q, len), per = q->th * q->tw;
     const int64_t s0 = p0 / per, s1 = (p0 + len - 1) / per; /* the block's samples */
@@ -926,7 +926,7 @@ static int FN(wino_run_forward)(const mg_wino_geom *q, const CFG *cf, const T *i
  * double, one output channel at a time with the input channels innermost (contiguous in U, so
  * the loops vectorise); gg is scratch of 33*cin doubles. */
 static MG_INLINE void FN(wino_weight_u_body)(const mg_wino_geom *q, const T *w, int adjoint,
-                                                  T *u, int64_t us, double *gg)
+                                             T *u, int64_t us, double *gg)
 {
     const int64_t cout = q->cout, cin = q->cin;
     const double(*gr)[3] = mg_wino_gmat(q->mr), (*gc)[3] = mg_wino_gmat(q->mc);
@@ -1039,7 +1039,7 @@ static int FN(wino_input_grad)(const mg_conv_geom *g, const T *gy, const T *w, T
  * Q[xi*qs + co*cin + ci]): one output channel at a time, the input channels innermost (t1 is
  * scratch of 24*cin doubles). */
 static MG_INLINE void FN(wino_weight_from_q_body)(const mg_wino_geom *q, const T *Q,
-                                                       double *t1, double *dg)
+                                                  double *t1, double *dg)
 {
     const double(*gr)[3] = mg_wino_gmat(q->mr), (*gc)[3] = mg_wino_gmat(q->mc);
     const int64_t cin = q->cin;

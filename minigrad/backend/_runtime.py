@@ -18,11 +18,13 @@ OpenMP (libgomp). Between two parallel regions libgomp's workers spin for ~300,0
 so on a machine whose cores are busy with other work the spinning workers take the CPU from the
 thread doing the work: a 2-thread SimpleConvNet step once took 35-100 ms instead of 14-20 ms on
 a loaded 2-core machine. Too short a spin costs the other way: a worker that has gone to sleep
-takes 40-60 us (more on a busy host) to wake, and the region waits for it. On a 2-core EPYC VM
-``GOMP_SPINCOUNT=3000`` keeps workers awake for ~30-100 us, longer than the ~10 us of Python
-between two back-to-back kernel calls; with 1000 (~10-30 us) the 2-thread 128x784 @ 784x256
-product had a median of 560 us in some runs instead of 350 us. Next to a busy process the
-2-thread SimpleConvNet step took 16-20 ms with either value.
+takes 40-60 us (more on a busy host) to wake, and the region waits for it. In one-off
+measurements on a 2-core EPYC VM, ``GOMP_SPINCOUNT=3000`` kept workers awake for ~30-100 us,
+longer than the ~10 us of Python between two back-to-back kernel calls; with 1000 (~10-30 us)
+the 2-thread 128x784 @ 784x256 product had a median of 560 us in some runs instead of 350 us
+(``GOMP_SPINCOUNT=<n> python -m bench --threads 2 --filter "sgemm mlp"``). Next to a busy
+process the 2-thread SimpleConvNet step took 16-20 ms with either value (the same command with
+``--filter "SimpleConvNet batch 100"`` while ``python -c "while True: pass"`` runs).
 Set before the compiled module loads libgomp. Skipped when ``OMP_WAIT_POLICY`` or
 ``GOMP_SPINCOUNT`` is set, and without effect if libgomp was loaded earlier.
 """

@@ -586,7 +586,9 @@ def conv2d_backward(grad_output: np.ndarray, x: np.ndarray, weight: np.ndarray, 
     outs = tuple(np.empty(shape, gy.dtype) if wanted else None
                  for shape, wanted in zip((x.shape, weight.shape, (o,)), mask))
     kern = _KERNELS[gy.dtype]
-    args = (np.ascontiguousarray(x), np.ascontiguousarray(gy), np.ascontiguousarray(weight))
+    # C reads x only for grad weight and weight only for grad input: the other stays NULL
+    args = tuple(np.ascontiguousarray(a) if wanted else None
+                 for a, wanted in ((x, mask[1]), (gy, True), (weight, mask[0])))
     # empty operands and outputs are NULL: C reads and writes nothing for them
     ptrs = [_cast(kern.ptr, 0) if a is None or a.size == 0 else _buf(a, kern)
             for a in args + outs]
